@@ -1,0 +1,189 @@
+"""Reads of contacts, custom fields, consent, events and imports, scoped to an account."""
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from contacts.fields import SYSTEM_FIELDS, FieldSpec, custom_field_spec
+from contacts.models import (
+    ConsentRecord,
+    Contact,
+    ContactEvent,
+    CustomField,
+    ImportJob,
+    ImportRowIssue,
+    Suppression,
+)
+from smoove.models import Account
+
+
+def contacts_of_account(account: Account) -> QuerySet[Contact]:
+    return Contact.objects.filter(account=account)
+
+
+def get_contact_for_account(account: Account, pk: int | str) -> Contact:
+    contact = Contact.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
+    if contact is None:
+        raise Http404("Contact not found.")
+    return contact
+
+
+def find_contact_by_identity(account: Account, identity: str) -> Contact | None:
+    return Contact.objects.filter(account=account, identity=identity).first()
+
+
+def custom_fields_of_account(account: Account) -> QuerySet[CustomField]:
+    return CustomField.objects.filter(account=account)
+
+
+def get_custom_field_for_account(account: Account, pk: int | str) -> CustomField:
+    custom = CustomField.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
+    if custom is None:
+        raise Http404("Field not found.")
+    return custom
+
+
+def custom_field_specs(account: Account) -> dict[str, FieldSpec]:
+    return {c.key: custom_field_spec(c) for c in CustomField.objects.filter(account=account)}
+
+
+def field_catalog(account: Account) -> list[FieldSpec]:
+    """Return every field a contact of this account has: system fields, then custom ones."""
+    return [*SYSTEM_FIELDS, *custom_field_specs(account).values()]
+
+
+def field_spec(account: Account, key: str) -> FieldSpec | None:
+    for spec in field_catalog(account):
+        if spec.key == key:
+            return spec
+    return None
+
+
+def over_plan_count(account: Account) -> int:
+    if account.contact_limit is None:
+        return 0
+    return Contact.objects.filter(account=account, over_plan=True).count()
+
+
+def within_plan_count(account: Account) -> int:
+    return Contact.objects.filter(account=account, over_plan=False).count()
+
+
+def is_suppressed(contact: Contact, channel: str) -> bool:
+    return Suppression.objects.filter(
+        account_id=contact.account_id, contact=contact, channel=channel
+    ).exists()
+
+
+def suppressions_of_contact(contact: Contact) -> QuerySet[Suppression]:
+    return Suppression.objects.filter(account_id=contact.account_id, contact=contact)
+
+
+def consent_history(contact: Contact) -> QuerySet[ConsentRecord]:
+    return ConsentRecord.objects.filter(account_id=contact.account_id, contact=contact).order_by(
+        "-recorded_at", "-id"
+    )
+
+
+def current_consent(contact: Contact) -> dict[str, ConsentRecord]:
+    """Return the latest consent record per channel."""
+    latest: dict[str, ConsentRecord] = {}
+    for record in consent_history(contact):
+        latest.setdefault(record.channel, record)
+    return latest
+
+
+def timeline(contact: Contact, limit: int = 200) -> QuerySet[ContactEvent]:
+    return ContactEvent.objects.filter(account_id=contact.account_id, contact=contact).order_by(
+        "-occurred_at", "-id"
+    )[:limit]
+
+
+def duplicate_values(account: Account, field_name: str) -> list[str]:
+    rows = (
+        Contact.objects.filter(account=account)
+        .exclude(**{field_name: ""})
+        .values(field_name)
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by(field_name)
+    )
+    return [row[field_name] for row in rows[:5]]
+
+
+def contact_values(contact: Contact, specs: list[FieldSpec]) -> list[tuple[FieldSpec, Any]]:
+    values = []
+    for spec in specs:
+        if spec.is_custom:
+            values.append((spec, (contact.fields or {}).get(spec.key)))
+        else:
+            values.append((spec, getattr(contact, spec.key)))
+    return values
+
+
+def export_contact_data(contact: Contact) -> dict[str, Any]:
+    """Return everything held about one contact, for a privacy request."""
+    from lists import queries as list_queries
+
+    def stamp(value: Any) -> Any:
+        return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+    account = contact.account
+    return {
+        "contact": {
+            "id": contact.pk,
+            **{
+                spec.key: stamp(value)
+                for spec, value in contact_values(contact, field_catalog(account))
+            },
+            "over_plan": contact.over_plan,
+            "created_at": stamp(contact.created_at),
+            "updated_at": stamp(contact.updated_at),
+            "other_fields": {
+                k: v for k, v in (contact.fields or {}).items()
+                if k not in custom_field_specs(account)
+            },
+        },
+        "lists": [
+            {"list": membership.contact_list.name, "joined_at": stamp(membership.joined_at)}
+            for membership in list_queries.memberships_of_contact(contact)
+        ],
+        "consent": [
+            {
+                "channel": r.channel,
+                "status": r.status,
+                "source": r.source,
+                "source_ref": r.source_ref,
+                "wording": r.wording,
+                "ip_address": r.ip_address,
+                "recorded_at": stamp(r.recorded_at),
+            }
+            for r in consent_history(contact)
+        ],
+        "suppressions": [
+            {"channel": s.channel, "reason": s.reason, "created_at": stamp(s.created_at)}
+            for s in suppressions_of_contact(contact)
+        ],
+        "events": [
+            {"kind": e.kind, "data": e.data, "occurred_at": stamp(e.occurred_at)}
+            for e in ContactEvent.objects.filter(
+                account_id=contact.account_id, contact=contact
+            ).order_by("occurred_at", "id")
+        ],
+    }
+
+
+def imports_of_account(account: Account) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(account=account).order_by("-created_at", "-id")
+
+
+def get_import_for_account(account: Account, pk: int | str) -> ImportJob:
+    job = ImportJob.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
+    if job is None:
+        raise Http404("Import not found.")
+    return job
+
+
+def issues_of_import(job: ImportJob) -> QuerySet[ImportRowIssue]:
+    return ImportRowIssue.objects.filter(account_id=job.account_id, job=job)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SmooveConfig(AppConfig):
+    name = "smoove"
+    verbose_name = "smoove"

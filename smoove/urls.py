@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("smoove.web_urls")),
+    path("contacts/", include("contacts.urls")),
+    path("lists/", include("lists.urls")),
+    path("api/v1/", include("smoove.api_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,106 @@
+"""Shared fixtures: standing personas (owner, teammate, outsider) and clients."""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from smoove import actions
+from smoove.models import Account, Membership, Plan, Role, User
+
+needs_redis = pytest.mark.skipif(
+    bool(os.environ.get("SMOOVE_TESTS_WITHOUT_REDIS")),
+    reason="Redis is not running; make test says so at the start.",
+)
+PASSWORD = "a-Long-and-Unusual-pass-42"  # noqa: S105 - a test user's password
+
+
+def make_account(name: str, owner_email: str, *, paid: bool = False) -> Membership:
+    membership = actions.sign_up(business_name=name, email=owner_email, password=PASSWORD)
+    if paid:
+        actions.set_plan(membership.account, Plan.PAID, None)
+    return membership
+
+
+@pytest.fixture
+def owner_membership(db: Any) -> Membership:
+    return make_account("חנות הפרחים של דנה", "dana@example.com", paid=True)
+
+
+@pytest.fixture
+def account(owner_membership: Membership) -> Account:
+    return owner_membership.account
+
+
+@pytest.fixture
+def owner(owner_membership: Membership) -> User:
+    return owner_membership.user
+
+
+@pytest.fixture
+def teammate(account: Account) -> User:
+    user = User.objects.create_user(email="yossi@example.com", password=PASSWORD)
+    Membership.objects.create(account=account, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def outsider_membership(db: Any) -> Membership:
+    return make_account("Other Business", "outsider@example.org", paid=True)
+
+
+@pytest.fixture
+def outsider_account(outsider_membership: Membership) -> Account:
+    return outsider_membership.account
+
+
+@pytest.fixture
+def outsider(outsider_membership: Membership) -> User:
+    return outsider_membership.user
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner: User) -> Client:
+    return client_for(owner)
+
+
+@pytest.fixture
+def teammate_client(teammate: User) -> Client:
+    return client_for(teammate)
+
+
+@pytest.fixture
+def outsider_client(outsider: User) -> Client:
+    return client_for(outsider)
+
+
+@pytest.fixture
+def api_key(account: Account) -> str:
+    _key, raw = actions.create_api_key(account, "tests")
+    return raw
+
+
+@pytest.fixture
+def api_client(api_key: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {api_key}")
+
+
+@pytest.fixture
+def outsider_api_client(outsider_account: Account) -> Client:
+    _key, raw = actions.create_api_key(outsider_account, "tests")
+    return Client(HTTP_AUTHORIZATION=f"Token {raw}")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield
