@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lists import views
 
 app_name = "lists"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("count/", views.count_conditions, name="count_conditions"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/export/", views.export, name="export"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/members/add/", views.add_members, name="add_members"),
+    path("<int:pk>/members/remove/", views.remove_members, name="remove_members"),
+]

@@ -199,6 +199,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each job family has its own queue (names in smoove.queues), so a big import
+# or newsletter cannot starve real-time flow steps.
+CELERY_TASK_ROUTES = {
+    "contacts.tasks.*": {"queue": "imports"},
+}
 CELERY_TIMEZONE = "UTC"
 
 REST_FRAMEWORK = {

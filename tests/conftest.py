@@ -104,3 +104,29 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
+
+
+@pytest.fixture
+def celery_worker(transactional_db: Any) -> Iterator[Any]:
+    """Run a real Celery worker in a thread, consuming every queue from Redis.
+
+    Tests that use it need the transactional database, because the worker
+    reads rows through its own connection.
+    """
+    if os.environ.get("SMOOVE_TESTS_WITHOUT_REDIS"):
+        pytest.skip("Redis is not running; make test says so at the start.")
+    from celery.contrib.testing.worker import start_worker
+
+    from smoove import queues
+    from smoove.celery import app
+
+    app.conf.task_always_eager = False
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        queues=list(queues.ALL),
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker
