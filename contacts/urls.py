@@ -1,13 +1,13 @@
 from django.urls import path
 
-from contacts import field_views, import_views, views
+from contacts import field_views, import_views, table_views, views
 
 app_name = "contacts"
 urlpatterns = [
     # Contacts: the table (column chooser, sorting, filters, paging), its
     # export, and one contact's card.
-    path("", views.index, name="index"),
-    path("export/", views.export, name="export"),
+    path("", table_views.index, name="index"),
+    path("export/", table_views.export, name="export"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
