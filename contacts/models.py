@@ -120,6 +120,9 @@ class ConsentRecord(models.Model):
             models.Index(fields=["account", "contact", "channel", "recorded_at"], name="consent_idx")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} ({self.source})"
+
 
 class SuppressionReason(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
@@ -142,6 +145,9 @@ class Suppression(models.Model):
             models.UniqueConstraint(fields=["contact", "channel"], name="suppression_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.reason}"
+
 
 class ContactEvent(models.Model):
     """An append-only fact about a contact; triggers and statistics read these."""
@@ -157,6 +163,9 @@ class ContactEvent(models.Model):
             models.Index(fields=["account", "contact", "occurred_at"], name="event_contact_idx"),
             models.Index(fields=["account", "kind", "occurred_at"], name="event_kind_idx"),
         ]
+
+    def __str__(self) -> str:
+        return self.kind
 
 
 class ImportStatus(models.TextChoices):
@@ -203,6 +212,9 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class RowIssueLevel(models.TextChoices):
     ERROR = "error", _("Not imported")
@@ -222,3 +234,6 @@ class ImportRowIssue(models.Model):
 
     class Meta:
         ordering = ("row_number",)
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.level}"

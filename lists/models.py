@@ -54,3 +54,6 @@ class ListMembership(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["account", "contact"], name="list_member_contact_idx")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} in {self.contact_list_id}"

@@ -6,7 +6,6 @@ on SQLite without the tests that need Redis, and says so.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path

@@ -113,6 +113,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["account", "user"], name="membership_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.account_id} ({self.role})"
+
 
 class Invitation(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
@@ -131,6 +134,9 @@ class Invitation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.email
+
 
 def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
@@ -146,6 +152,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
     @staticmethod
     def generate_raw_key() -> str:
