@@ -17,7 +17,7 @@ def main() -> int:
     env["DEBUG"] = "1"
     env["SITE_URL"] = f"http://127.0.0.1:{PORT}"
     python = sys.executable
-    for folder in ("var/broker/queue", "var/broker/processed", "var/outbox"):
+    for folder in ("var/broker/queue", "var/broker/processed", "var/broker/control", "var/outbox"):
         (ROOT / folder).mkdir(parents=True, exist_ok=True)
 
     def manage(*args: str) -> None:
