@@ -173,7 +173,7 @@ def _event_rule(account: Account, rule: dict[str, Any]) -> Q:
     within = rule.get("within_days")
     if within not in (None, ""):
         try:
-            days = int(within)
+            days = int(str(within))
         except (TypeError, ValueError) as exc:
             raise ConditionError(_("“%(value)s” is not a number of days.") % {"value": within}) from exc
         events = events.filter(occurred_at__gte=timezone.now() - datetime.timedelta(days=days))

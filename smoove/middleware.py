@@ -23,14 +23,13 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # The API answers in English whatever the person's choice.
-        if request.path.startswith("/api/"):
-            language = "en"
-        else:
-            language = request.session.get(LANGUAGE_SESSION_KEY)
+        language = "en"
+        if not request.path.startswith("/api/"):
+            chosen = request.session.get(LANGUAGE_SESSION_KEY)
             user = getattr(request, "user", None)
-            if language is None and user is not None and user.is_authenticated:
-                language = user.language
-            language = language or "he"
+            if chosen is None and user is not None and user.is_authenticated:
+                chosen = user.language
+            language = chosen or "he"
         request.META["HTTP_ACCEPT_LANGUAGE"] = language
         translation.activate(language)
         return self.get_response(request)
