@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from smoove import actions
+from tests.smtp_sink import SmtpSink
 from smoove.models import Account, Membership, Plan, Role, User
 
 needs_redis = pytest.mark.skipif(
@@ -99,11 +100,30 @@ def outsider_api_client(outsider_account: Account) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {raw}")
 
 
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
+def _isolated_media_and_smtp(settings: Any, tmp_path: Any, smtp_sink: SmtpSink) -> Iterator[None]:
+    """Keep uploads in a temporary folder and send email over SMTP to the sink."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_sink.port
+    settings.EMAIL_USE_TLS = False
+    smtp_sink.clear()
     yield
+
+
+@pytest.fixture
+def mailbox(smtp_sink: SmtpSink) -> SmtpSink:
+    """Return the SMTP sink; its messages are those sent during this test."""
+    return smtp_sink
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
@@ -9,6 +8,7 @@ from contacts import actions as contact_actions
 from contacts.models import Contact
 from smoove.models import Account, ApiKey, IdentifierPolicy, Membership, Plan, Role, User
 from tests.conftest import PASSWORD
+from tests.smtp_sink import body_text
 
 
 @pytest.mark.django_db
@@ -67,12 +67,13 @@ def test_home_requires_login():
 
 
 @pytest.mark.django_db
-def test_password_reset_sends_working_link(owner):
+def test_password_reset_sends_working_link(owner, mailbox):
     client = Client()
     client.post("/accounts/password-reset/", {"email": owner.email})
 
-    assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    assert len(mailbox.messages) == 1
+    assert mailbox.messages[0]["To"] == owner.email
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", body_text(mailbox.messages[0])).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.context["validlink"]
     client.post(
@@ -83,11 +84,12 @@ def test_password_reset_sends_working_link(owner):
 
 
 @pytest.mark.django_db
-def test_owner_invites_member_who_joins(owner_client, account):
+def test_owner_invites_member_who_joins(owner_client, account, mailbox):
     owner_client.post("/settings/invite/", {"email": "new.member@example.com"})
 
-    assert len(mail.outbox) == 1
-    path = re.search(r"https?://[^/]+(/accounts/invitation/\S+/)", mail.outbox[0].body).group(1)
+    assert len(mailbox.messages) == 1
+    assert mailbox.messages[0]["To"] == "new.member@example.com"
+    path = re.search(r"https?://[^/]+(/accounts/invitation/\S+/)", body_text(mailbox.messages[0])).group(1)
     invited = Client()
     response = invited.post(path, {"full_name": "חבר צוות", "password": PASSWORD})
 
@@ -99,14 +101,14 @@ def test_owner_invites_member_who_joins(owner_client, account):
 
 
 @pytest.mark.django_db
-def test_teammate_cannot_change_settings_or_invite(teammate_client, account):
+def test_teammate_cannot_change_settings_or_invite(teammate_client, account, mailbox):
     response = teammate_client.post("/settings/", {"name": "Hijacked"})
     assert response.status_code == 403
     response = teammate_client.post("/settings/invite/", {"email": "x@example.com"})
     assert response.status_code == 403
     account.refresh_from_db()
     assert account.name != "Hijacked"
-    assert not mail.outbox
+    assert not mailbox.messages
 
 
 def settings_form(account, **changes):
