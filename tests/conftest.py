@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from smoove import actions
-from tests.smtp_sink import SmtpSink
 from smoove.models import Account, Membership, Plan, Role, User
+from tests.smtp_sink import SmtpSink
 
 needs_redis = pytest.mark.skipif(
     bool(os.environ.get("SMOOVE_TESTS_WITHOUT_REDIS")),
