@@ -1,9 +1,12 @@
 """Reads of contacts, custom fields, consent, events and imports, scoped to an account."""
 
+import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from contacts.fields import SYSTEM_FIELDS, FieldSpec, custom_field_spec
 from contacts.models import (
@@ -15,6 +18,7 @@ from contacts.models import (
     ImportRowIssue,
     Suppression,
 )
+from contacts.normalize import InvalidValue, normalize_email, normalize_phone
 from smoove.models import Account
 
 
@@ -187,3 +191,123 @@ def get_import_for_account(account: Account, pk: int | str) -> ImportJob:
 
 def issues_of_import(job: ImportJob) -> QuerySet[ImportRowIssue]:
     return ImportRowIssue.objects.filter(account_id=job.account_id, job=job)
+
+
+def filter_contacts(
+    account: Account,
+    *,
+    email: str | None = None,
+    mobile: str | None = None,
+    external_id: str | None = None,
+    updated_since: datetime.datetime | None = None,
+    text: str | None = None,
+) -> QuerySet[Contact]:
+    """Return the account's contacts matching every given filter, oldest first.
+
+    Email and mobile are normalised as the upsert stores them, so any
+    Israeli way of writing a number finds the contact. Each word of text
+    must appear in one of the contact's name, email, city, external ID or
+    phone fields. Raises ContactError naming the filter whose value is
+    invalid.
+    """
+    from contacts.actions import ContactError
+
+    contacts = Contact.objects.filter(account=account)
+    errors: dict[str, str] = {}
+    if email is not None:
+        try:
+            contacts = contacts.filter(email=normalize_email(email))
+        except InvalidValue as exc:
+            errors["email"] = str(exc)
+    if mobile is not None:
+        try:
+            phone = normalize_phone(mobile)
+        except InvalidValue as exc:
+            errors["mobile"] = str(exc)
+        else:
+            contacts = contacts.filter(mobile=phone.e164 if phone else "")
+    if errors:
+        raise ContactError(_("The filters are invalid."), errors)
+    if external_id is not None:
+        contacts = contacts.filter(external_id=external_id.strip())
+    if updated_since is not None:
+        contacts = contacts.filter(updated_at__gte=updated_since)
+    for word in (text or "").split():
+        contacts = contacts.filter(_text_match(word))
+    return contacts.order_by("id")
+
+
+def _text_match(word: str) -> Q:
+    match = Q()
+    for name in ("email", "first_name", "last_name", "city", "external_id", "mobile", "phone"):
+        match |= Q(**{f"{name}__icontains": word})
+    # A number typed the local way (050-1234567) is stored as +972501234567.
+    try:
+        phone = normalize_phone(word) if any(ch.isdigit() for ch in word) else None
+    except InvalidValue:
+        phone = None
+    if phone is not None:
+        match |= Q(mobile=phone.e164) | Q(phone=phone.e164)
+    return match
+
+
+def get_contacts_for_account(account: Account, pks: Sequence[int]) -> list[Contact]:
+    """Return the account's contacts with these ids, in order, without repeats.
+
+    Raises ContactError under "contact_ids" naming every id that is not a
+    contact of this account, so another account's ids read as unknown.
+    """
+    from contacts.actions import ContactError
+
+    wanted = list(dict.fromkeys(pks))
+    found = {c.pk: c for c in Contact.objects.filter(account=account, pk__in=wanted)}
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        message = _("No contact has the ID %(ids)s.") % {
+            "ids": ", ".join(str(pk) for pk in missing)
+        }
+        raise ContactError(message, {"contact_ids": message})
+    return [found[pk] for pk in wanted]
+
+
+def find_contact(
+    account: Account,
+    *,
+    email: str | None = None,
+    mobile: str | None = None,
+    external_id: str | None = None,
+) -> Contact:
+    """Return the one contact whose email, mobile or external ID is the given value.
+
+    The first of email, mobile and external_id that is given decides.
+    Raises Http404 when no contact has the value, and ContactError when the
+    value is invalid or several contacts share it (possible for a field
+    that does not identify contacts in this account).
+    """
+    from contacts.actions import ContactError
+
+    for name, raw in (("email", email), ("mobile", mobile), ("external_id", external_id)):
+        if not raw:
+            continue
+        try:
+            value = _normalized_lookup_value(name, raw)
+        except InvalidValue as exc:
+            raise ContactError(str(exc), {name: str(exc)}) from exc
+        matches = list(Contact.objects.filter(account=account, **{name: value})[:2])
+        if not matches:
+            raise Http404(f"No contact has this {name.replace('_', ' ')}.")
+        if len(matches) > 1:
+            message = _("Several contacts have this value; identify the contact by its ID.")
+            raise ContactError(message, {name: message})
+        return matches[0]
+    message = _("Give a contact ID, email, mobile or external ID.")
+    raise ContactError(message, {"contact": message})
+
+
+def _normalized_lookup_value(name: str, raw: str) -> str:
+    if name == "email":
+        return normalize_email(raw)
+    if name == "mobile":
+        phone = normalize_phone(raw)
+        return phone.e164 if phone else ""
+    return str(raw).strip()

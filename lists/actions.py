@@ -1,7 +1,7 @@
 """Changes to lists and memberships; joining and leaving are contact events."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -149,3 +149,48 @@ def remove_contacts(
             ),
         )
     return len(leaving)
+
+
+class ContactRowsRejected(ListError):
+    """Contact values given to join a list that could not be upserted.
+
+    row_errors maps each rejected row's index to its errors by field key.
+    """
+
+    def __init__(self, row_errors: dict[int, dict[str, str]]) -> None:
+        super().__init__(_("Some contacts were not saved, so none joined the list."))
+        self.row_errors = row_errors
+
+
+def add_contacts_by_reference(
+    account: Account,
+    contact_list: ContactList,
+    *,
+    contact_ids: Sequence[int] = (),
+    rows: Sequence[dict[str, Any]] = (),
+    source: str,
+) -> tuple[int, list[Contact]]:
+    """Add contacts given by id or by their values to a static list, all or nothing.
+
+    1. Resolve the ids to the account's contacts; ContactError names the
+       ids that are not.
+    2. Upsert the rows strictly, through the one contact upsert; a row with
+       any invalid value raises ContactRowsRejected.
+    3. Add every contact that is not a member yet.
+
+    Returns how many joined and the contacts in the order given, ids first.
+    Nothing is saved when any step fails.
+    """
+    if contact_list.kind != ListKind.STATIC:
+        raise ListError(_("Contacts join a dynamic list by its conditions, not by hand."))
+    with transaction.atomic():
+        contacts = contact_queries.get_contacts_for_account(account, contact_ids)
+        if rows:
+            outcomes = contact_actions.upsert_contacts(account, rows, source=source)
+            rejected = {o.index: o.errors for o in outcomes if not o.applied}
+            if rejected:
+                raise ContactRowsRejected(rejected)
+            contacts += [o.contact for o in outcomes if o.contact is not None]
+        contacts = list({c.pk: c for c in contacts}.values())
+        added = add_contacts(account, contact_list, contacts, source=source)
+    return added, contacts

@@ -1,11 +1,13 @@
 """Reads of lists and memberships, scoped to an account."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from contacts import queries as contact_queries
 from contacts.models import Contact
-from lists.conditions import compile_conditions
+from lists.conditions import ConditionError, compile_conditions
 from lists.models import ContactList, ListKind, ListMembership
 from smoove.models import Account
 
@@ -62,3 +64,50 @@ def memberships_of_contact(contact: Contact) -> QuerySet[ListMembership]:
 
 def is_member(contact_list: ContactList, contact: Contact) -> bool:
     return members_of_list(contact_list).filter(pk=contact.pk).exists()
+
+
+def with_member_counts(contact_lists: Iterable[ContactList]) -> list[ContactList]:
+    """Set member_count on each list and return them.
+
+    Static lists are counted in one query; each dynamic list costs one
+    count of its conditions. A dynamic list whose conditions no longer
+    compile (a field they name was deleted) gets None.
+    """
+    contact_lists = list(contact_lists)
+    static_ids = [c.pk for c in contact_lists if c.kind == ListKind.STATIC]
+    static_counts = dict(
+        ListMembership.objects.filter(contact_list_id__in=static_ids)
+        .values("contact_list_id")
+        .annotate(n=Count("id"))
+        .values_list("contact_list_id", "n")
+    )
+    for contact_list in contact_lists:
+        if contact_list.kind == ListKind.STATIC:
+            contact_list.member_count = static_counts.get(contact_list.pk, 0)  # type: ignore[attr-defined]
+            continue
+        try:
+            contact_list.member_count = member_count(contact_list)  # type: ignore[attr-defined]
+        except ConditionError:
+            contact_list.member_count = None  # type: ignore[attr-defined]
+    return contact_lists
+
+
+def list_ids_of_contact(contact: Contact) -> list[int]:
+    """Return the ids of every list the contact is in, static and dynamic, in id order.
+
+    Costs one query for the static lists and one per dynamic list. Dynamic
+    lists whose conditions no longer compile are left out.
+    """
+    ids = set(
+        ListMembership.objects.filter(account_id=contact.account_id, contact=contact).values_list(
+            "contact_list_id", flat=True
+        )
+    )
+    dynamic = ContactList.objects.filter(account_id=contact.account_id, kind=ListKind.DYNAMIC)
+    for contact_list in dynamic:
+        try:
+            if is_member(contact_list, contact):
+                ids.add(contact_list.pk)
+        except ConditionError:
+            continue
+    return sorted(ids)
