@@ -69,9 +69,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     from lists.actions import ListError
 
     with translation.override("en"):
-        if isinstance(exc, ListError):
-            exc = exceptions.ValidationError(exc.field_errors or {"detail": [str(exc)]})
-
-        if isinstance(exc, ContactError):
-            exc = exceptions.ValidationError(exc.field_errors or {"detail": [str(exc)]})
+        if isinstance(exc, ListError | ContactError):
+            exc = exceptions.ValidationError(_field_error_lists(exc.field_errors, str(exc)))
         return drf_exception_handler(exc, context)
+
+
+def _field_error_lists(field_errors: dict[str, Any], message: str) -> dict[str, Any]:
+    """Shape action errors as DRF shapes its own: each field maps to a list of reasons."""
+    if not field_errors:
+        return {"detail": [message]}
+    return {
+        key: [value] if isinstance(value, str) else value for key, value in field_errors.items()
+    }
