@@ -48,6 +48,11 @@ def get_custom_field_for_account(account: Account, pk: int | str) -> CustomField
     return custom
 
 
+def count_contacts_with_field_value(account: Account, key: str) -> int:
+    """Count the contacts that store a value under the custom field key."""
+    return Contact.objects.filter(account=account, fields__has_key=key).count()
+
+
 def custom_field_specs(account: Account) -> dict[str, FieldSpec]:
     return {c.key: custom_field_spec(c) for c in CustomField.objects.filter(account=account)}
 
@@ -102,6 +107,22 @@ def timeline(contact: Contact, limit: int = 200) -> QuerySet[ContactEvent]:
     return ContactEvent.objects.filter(account_id=contact.account_id, contact=contact).order_by(
         "-occurred_at", "-id"
     )[:limit]
+
+
+# The number of newest events that recent_event_kinds reads. A DISTINCT over
+# all of a large account's events would scan its whole index range, so only
+# the kinds seen lately are returned.
+RECENT_EVENTS_SAMPLE = 5000
+
+
+def recent_event_kinds(account: Account) -> list[str]:
+    """Return the event kinds among the account's newest events, sorted."""
+    newest = ContactEvent.objects.filter(account=account).order_by("-occurred_at")
+    sample = newest.values("pk")[:RECENT_EVENTS_SAMPLE]
+    kinds = ContactEvent.objects.filter(account=account, pk__in=sample).values_list(
+        "kind", flat=True
+    )
+    return sorted(set(kinds))
 
 
 def duplicate_values(account: Account, field_name: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Reads of lists and memberships, scoped to an account."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -52,6 +53,31 @@ def members_of_list(contact_list: ContactList) -> QuerySet[Contact]:
 
 def member_count(contact_list: ContactList) -> int:
     return members_of_list(contact_list).count()
+
+
+def count_matching(account: Account, conditions: dict[str, Any]) -> int:
+    """Count the account's contacts that conditions select, saved or not.
+
+    Raises ConditionError when the conditions do not compile.
+    """
+    specs = {s.key: s for s in contact_queries.field_catalog(account)}
+    selected = compile_conditions(account, conditions, specs)
+    return Contact.objects.filter(account=account).filter(selected).count()
+
+
+def dynamic_lists_using(
+    account: Account, *, field_key: str | None = None, list_id: int | None = None
+) -> list[ContactList]:
+    """Return the dynamic lists with a rule on the field, or on membership of the list."""
+    using = []
+    for contact_list in ContactList.objects.filter(account=account, kind=ListKind.DYNAMIC):
+        for rule in (contact_list.conditions or {}).get("rules") or []:
+            on_field = rule.get("type") == "field" and rule.get("field") == field_key
+            on_list = rule.get("type") == "list" and str(rule.get("list_id")) == str(list_id)
+            if on_field or on_list:
+                using.append(contact_list)
+                break
+    return using
 
 
 def memberships_of_contact(contact: Contact) -> QuerySet[ListMembership]:
