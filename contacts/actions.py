@@ -316,6 +316,33 @@ def _field_label(key: str) -> str:
     return key
 
 
+def validate_contact_values(
+    account: Account,
+    values: dict[str, Any],
+    *,
+    custom_fields: dict[str, FieldSpec] | None = None,
+    require_identity: bool = True,
+) -> dict[str, str]:
+    """Check values as upsert_contacts would, without saving; return messages by field key.
+
+    Forms with double opt-in check a submission when it arrives but save
+    the contact only once the visitor confirms.
+    """
+    if custom_fields is None:
+        custom_fields = queries.custom_field_specs(account)
+    system, _custom_values, errors = _clean_row(values, custom_fields)
+    identity_key = IDENTITY_FIELD[IdentifierPolicy(account.identifier_policy)]
+    if (
+        require_identity
+        and identity_key not in errors
+        and not identity_of(account.identifier_policy, system)
+    ):
+        errors[identity_key] = _(
+            "%(field)s is missing, and it identifies contacts in this account."
+        ) % {"field": _field_label(identity_key)}
+    return errors
+
+
 def upsert_contact(
     account: Account, values: dict[str, Any], *, source: str, source_ref: str = ""
 ) -> UpsertOutcome:
