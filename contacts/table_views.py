@@ -28,6 +28,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
 from contacts import queries as contact_queries
 from contacts import table
@@ -138,6 +139,13 @@ def _headers(state: table.TableState, columns: list[FieldSpec]) -> list[Header]:
     return headers
 
 
+def _column_choices(state: table.TableState, specs: dict[str, FieldSpec]) -> list[ColumnChoice]:
+    """List the shown columns first, in their order, so the chooser form keeps it."""
+    shown = [ColumnChoice(specs[key], True) for key in state.columns]
+    hidden = [ColumnChoice(spec, False) for key, spec in specs.items() if key not in state.columns]
+    return shown + hidden
+
+
 def table_context(
     request: HttpRequest,
     account: Account,
@@ -173,6 +181,7 @@ def table_context(
         "table": {
             "url": url,
             "export_url": export_url,
+            "query": state.query_string(),
             "export_query": state.query_string(with_columns=True, page=1),
             "clear_query": state.query_string(search="", filters=(), page=1),
             "state": state,
@@ -186,9 +195,7 @@ def table_context(
                 state.query_string(page=page.next_page_number()) if page.has_next() else ""
             ),
             "fields": list(specs.values()),
-            "column_choices": [
-                ColumnChoice(spec, spec.key in state.columns) for spec in specs.values()
-            ],
+            "column_choices": _column_choices(state, specs),
             "filter_rows": filter_rows,
             "errors": query.errors,
         }
@@ -200,6 +207,12 @@ def render_table(request: HttpRequest, template: str, context: dict[str, Any]) -
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
         response = render(request, FRAGMENT_TEMPLATE, context)
+        # Push the normalised address rather than the raw form fields, so
+        # the browser bar carries no empty filter rows.
+        query = context["table"]["query"]
+        push_url(
+            response, f"{context['table']['url']}?{query}" if query else context["table"]["url"]
+        )
     else:
         response = render(request, template, context)
     # The same URL returns a page or a fragment, so caches must keep both.

@@ -24,7 +24,9 @@ def shown_emails(response):
 @pytest.fixture
 def source_field(account):
     """A hidden form field recording which form a contact signed up on."""
-    return actions.create_custom_field(account, label="מקור הרשמה", key="source", type=FieldType.TEXT)
+    return actions.create_custom_field(
+        account, label="מקור הרשמה", key="source", type=FieldType.TEXT
+    )
 
 
 @pytest.mark.django_db
@@ -96,7 +98,9 @@ def test_sort_by_custom_number_is_numeric(owner_client, account):
 
 @pytest.mark.django_db
 def test_sort_by_custom_date(owner_client, account):
-    actions.create_custom_field(account, label="Invoice date", key="invoice_date", type=FieldType.DATE)
+    actions.create_custom_field(
+        account, label="Invoice date", key="invoice_date", type=FieldType.DATE
+    )
     add(account, email="march@example.com", invoice_date="01/03/2024")
     add(account, email="december@example.com", invoice_date="31/12/2023")
     add(account, email="june@example.com", invoice_date="2024-06-15")
@@ -207,7 +211,12 @@ def test_filter_between_numbers(owner_client, account):
 
     response = owner_client.get(
         INDEX,
-        {"filter_field": "orders", "filter_op": "between", "filter_value": "2", "filter_value2": "9"},
+        {
+            "filter_field": "orders",
+            "filter_op": "between",
+            "filter_value": "2",
+            "filter_value2": "9",
+        },
     )
 
     assert shown_emails(response) == ["nine@example.com", "five@example.com"]
@@ -230,7 +239,9 @@ def test_incomplete_filter_is_kept_but_not_applied(owner_client, account):
     add(account, email="a@example.com", city="חולון")
     add(account, email="b@example.com", city="חיפה")
 
-    response = owner_client.get(INDEX, {"filter_field": "city", "filter_op": "equals", "filter_value": ""})
+    response = owner_client.get(
+        INDEX, {"filter_field": "city", "filter_op": "equals", "filter_value": ""}
+    )
 
     assert len(shown_emails(response)) == 2
     assert [row.rule.field for row in response.context["table"]["filter_rows"]] == ["city", ""]
@@ -272,12 +283,20 @@ def test_paging_shows_fifty_a_page(owner_client, account):
 @pytest.mark.django_db
 def test_links_keep_search_and_filters(owner_client, account):
     actions.upsert_contacts(
-        account, [{"email": f"c{i:03}@example.com", "city": "חולון"} for i in range(60)], source="import"
+        account,
+        [{"email": f"c{i:03}@example.com", "city": "חולון"} for i in range(60)],
+        source="import",
     )
 
     response = owner_client.get(
         INDEX,
-        {"q": "example", "filter_field": "city", "filter_op": "equals", "filter_value": "חולון", "sort": "-email"},
+        {
+            "q": "example",
+            "filter_field": "city",
+            "filter_op": "equals",
+            "filter_value": "חולון",
+            "sort": "-email",
+        },
     )
 
     state = response.context["table"]["state"]
@@ -337,6 +356,40 @@ def test_htmx_request_gets_fragment(owner_client, account):
 
 
 @pytest.mark.django_db
+def test_htmx_pushes_normalised_url(owner_client, account):
+    response = owner_client.get(
+        INDEX,
+        {
+            "q": "",
+            "sort": "-city",
+            "columns": ["email", "city"],
+            "filter_field": ["city", ""],
+            "filter_op": ["equals", "contains"],
+            "filter_value": ["חולון", ""],
+            "filter_value2": ["", ""],
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.headers["HX-Push-Url"] == (
+        "/contacts/?filter_field=city&filter_op=equals"
+        "&filter_value=%D7%97%D7%95%D7%9C%D7%95%D7%9F&filter_value2=&sort=-city"
+    )
+
+
+@pytest.mark.django_db
+def test_column_chooser_lists_shown_columns_first(owner_client, account):
+    response = owner_client.get(INDEX, {"columns": "city,email"})
+
+    choices = response.context["table"]["column_choices"]
+    assert [(c.spec.key, c.checked) for c in choices[:3]] == [
+        ("city", True),
+        ("email", True),
+        ("mobile", False),
+    ]
+
+
+@pytest.mark.django_db
 def test_history_restore_gets_full_page(owner_client, account):
     response = owner_client.get(
         INDEX, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
@@ -373,7 +426,9 @@ def test_over_plan_contact_has_pill(owner_client, account):
 @pytest.mark.django_db
 def test_page_query_count_does_not_grow_with_rows(owner_client, account, source_field):
     actions.upsert_contacts(
-        account, [{"email": f"c{i}@example.com", "source": "טופס 1"} for i in range(3)], source="import"
+        account,
+        [{"email": f"c{i}@example.com", "source": "טופס 1"} for i in range(3)],
+        source="import",
     )
     params = {"columns": "email,mobile,source", "sort": "source", "q": "example"}
     # The first request also stores the column choice in the session.
@@ -382,7 +437,9 @@ def test_page_query_count_does_not_grow_with_rows(owner_client, account, source_
         owner_client.get(INDEX, params)
 
     actions.upsert_contacts(
-        account, [{"email": f"d{i}@example.com", "source": "טופס 2"} for i in range(80)], source="import"
+        account,
+        [{"email": f"d{i}@example.com", "source": "טופס 2"} for i in range(80)],
+        source="import",
     )
     with CaptureQueriesContext(connection) as many:
         response = owner_client.get(INDEX, params)
