@@ -178,6 +178,24 @@ AWS_SES_REGION_ENDPOINT = env_str("AWS_SES_REGION_ENDPOINT", "email.eu-west-1.am
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 
+# Campaign channels. Empty means: email follows EMAIL_BACKEND (SMTP, SES or,
+# by default, the local outbox); SMS and WhatsApp use Twilio when
+# TWILIO_ACCOUNT_SID is set and the local outbox otherwise.
+CAMPAIGNS_EMAIL_BACKEND = env_str("CAMPAIGNS_EMAIL_BACKEND")  # smtp, ses or outbox
+CAMPAIGNS_TEXT_BACKEND = env_str("CAMPAIGNS_TEXT_BACKEND")  # twilio or outbox
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # empty: https://api.twilio.com
+TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM")
+TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+# SNS topics whose SES notifications are accepted, and certificates trusted
+# without download (PEM file paths keyed by SigningCertURL; tests only).
+SES_SNS_TOPIC_ARNS = env_list("SES_SNS_TOPIC_ARNS")
+SES_SNS_TRUSTED_CERTS: dict[str, str] = {}
+SES_SNS_CONFIRM_BASE_URL = ""  # tests only: the address of a local fake SNS server
+# A claimed delivery whose worker has not marked it within this many
+# seconds is taken over by the reaper (unsent) or counted ambiguous.
+CAMPAIGNS_CLAIM_LEASE_SECONDS = env_int("CAMPAIGNS_CLAIM_LEASE_SECONDS", 600)
+
 # Celery. Without REDIS_URL the broker is a folder on disk, so the demo runs
 # a real worker and beat with no services installed.
 REDIS_URL = env_str("REDIS_URL")
@@ -208,6 +226,17 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # or newsletter cannot starve real-time flow steps.
 CELERY_TASK_ROUTES = {
     "contacts.tasks.*": {"queue": "imports"},
+    "campaigns.tasks.record_*": {"queue": "tracking"},
+    "campaigns.tasks.*": {"queue": "sends"},
+}
+# Periodic tasks expire at about 1.5 times their interval, so a backlog of
+# ticks after an outage runs once, not many times.
+CELERY_BEAT_SCHEDULE = {
+    "campaigns-tick": {
+        "task": "campaigns.tasks.tick",
+        "schedule": 10.0,
+        "options": {"expires": 15},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

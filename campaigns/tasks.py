@@ -1,0 +1,56 @@
+"""Celery tasks of campaigns: thin wrappers that load rows by id and call the engine."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from campaigns import actions, queries, sending
+from campaigns.models import SendStatus
+from smoove.tasks_util import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def prepare_send(account_id: int, send_id: int) -> None:
+    send = queries.find_send(account_id, send_id)
+    if send is None:
+        return
+    actions.prepare_send(send)
+
+
+@shared_task(acks_late=True)
+def deliver_send(account_id: int, send_id: int) -> None:
+    send = queries.find_send(account_id, send_id)
+    if send is None or send.status != SendStatus.RUNNING:
+        return
+    sending.deliver_released(send)
+
+
+@shared_task(acks_late=True)
+def redeliver_send(account_id: int, send_id: int) -> None:
+    send = queries.find_send(account_id, send_id)
+    if send is None:
+        return
+    sending.redeliver(send, timezone.now())
+    if send.status == SendStatus.RUNNING:
+        sending.deliver_released(send)
+    sending.finish_if_done(send)
+
+
+@shared_task(acks_late=True)
+def tick() -> None:
+    """Start scheduled sends, release due pulses, decide A/B tests and reap stale work."""
+    now = timezone.now()
+    queries.start_scheduled(now)
+    for account_id, send_id, tasks in sending.release_due_pulses(now):
+        for _number in range(tasks):
+            enqueue_on_commit(deliver_send, account_id, send_id)
+    from campaigns import abtest
+
+    abtest.decide_due(now)
+    for account_id, send_id in sending.reap(now):
+        enqueue_on_commit(redeliver_send, account_id, send_id)
+    for send in queries.running_sends_without_work():
+        sending.finish_if_done(send)

@@ -1,0 +1,56 @@
+"""Fixtures for campaigns: contacts with consent, lists, and message factories."""
+
+from typing import Any
+
+import pytest
+
+from campaigns import actions
+from campaigns.models import Message
+from contacts import actions as contact_actions
+from contacts.models import Contact
+from lists import actions as list_actions
+from lists.models import ContactList
+from smoove.models import Account
+
+
+def make_contact(account: Account, *, consent: tuple[str, ...] = ("email",), **values: Any) -> Contact:
+    outcome = contact_actions.upsert_contact(account, values, source="test")
+    contact = outcome.contact
+    assert contact is not None
+    for channel in consent:
+        contact_actions.record_consent(
+            account, contact, channel=channel, status="granted", source="test",
+            wording="I agree to receive newsletters.",
+        )
+    return contact
+
+
+def make_list(account: Account, name: str, contacts: list[Contact] = ()) -> ContactList:  # type: ignore[assignment]
+    contact_list = list_actions.create_list(account, name=name)
+    list_actions.add_contacts(account, contact_list, list(contacts), source="test")
+    return contact_list
+
+
+def email_message(account: Account, **values: Any) -> Message:
+    defaults: dict[str, Any] = {
+        "name": "ניוזלטר",
+        "subject": "פרסומת: [[שם פרטי|לקוח יקר]] – ביקשת? קיבלת!",
+        "preheader": "מבצעים לשבוע",
+        "blocks": [
+            {"id": "h1", "type": "heading", "text": "שלום [[first_name|חבר]]"},
+            {"id": "t1", "type": "text", "text": "פסקה לכולם. [לחנות](https://shop.example.co.il/?ref=news)"},
+        ],
+        "is_advertising": True,
+        "sender_name": "חנות הפרחים",
+        "sender_email": "news@flowers.example.co.il",
+    }
+    defaults.update(values)
+    return actions.save_message(account, None, defaults, channel="email")
+
+
+@pytest.fixture
+def sender_account(account: Account) -> Account:
+    account.default_sender_name = "חנות הפרחים של דנה"
+    account.default_sender_email = "dana@flowers.example.co.il"
+    account.save(update_fields=["default_sender_name", "default_sender_email"])
+    return account
