@@ -8,8 +8,12 @@ from smoove.models import IdentifierPolicy
 
 @pytest.mark.django_db
 def test_upsert_matches_email_case_insensitively(account):
-    first = actions.upsert_contact(account, {"email": " Dana@Example.COM ", "first_name": "דנה"}, source="api")
-    second = actions.upsert_contact(account, {"email": "dana@example.com", "city": "חולון"}, source="api")
+    first = actions.upsert_contact(
+        account, {"email": " Dana@Example.COM ", "first_name": "דנה"}, source="api"
+    )
+    second = actions.upsert_contact(
+        account, {"email": "dana@example.com", "city": "חולון"}, source="api"
+    )
 
     assert first.created
     assert not second.created
@@ -22,8 +26,12 @@ def test_upsert_matches_email_case_insensitively(account):
 
 @pytest.mark.django_db
 def test_upsert_never_wipes_with_empty(account):
-    actions.upsert_contact(account, {"email": "a@example.com", "first_name": "Avi", "city": "חיפה"}, source="api")
-    outcome = actions.upsert_contact(account, {"email": "a@example.com", "first_name": "", "city": None}, source="api")
+    actions.upsert_contact(
+        account, {"email": "a@example.com", "first_name": "Avi", "city": "חיפה"}, source="api"
+    )
+    outcome = actions.upsert_contact(
+        account, {"email": "a@example.com", "first_name": "", "city": None}, source="api"
+    )
 
     assert outcome.changed_fields == []
     assert outcome.contact.first_name == "Avi"
@@ -35,7 +43,11 @@ def test_upsert_records_created_and_updated_events(account):
     outcome = actions.upsert_contact(account, {"email": "a@example.com"}, source="api")
     actions.upsert_contact(account, {"email": "a@example.com", "city": "Eilat"}, source="import")
 
-    kinds = list(ContactEvent.objects.filter(contact=outcome.contact).order_by("id").values_list("kind", flat=True))
+    kinds = list(
+        ContactEvent.objects.filter(contact=outcome.contact)
+        .order_by("id")
+        .values_list("kind", flat=True)
+    )
     assert kinds == [EventKind.CREATED, EventKind.UPDATED]
     updated = ContactEvent.objects.get(contact=outcome.contact, kind=EventKind.UPDATED)
     assert updated.data["changes"] == {"city": ["", "Eilat"]}
@@ -44,16 +56,27 @@ def test_upsert_records_created_and_updated_events(account):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "raw",
-    ["050-1234567", "0501234567", "+972 50-123-4567", "972501234567", "00972501234567", "501234567"],
+    [
+        "050-1234567",
+        "0501234567",
+        "+972 50-123-4567",
+        "972501234567",
+        "00972501234567",
+        "501234567",
+    ],
 )
 def test_israeli_mobile_formats_normalise(account, raw):
-    outcome = actions.upsert_contact(account, {"email": "m@example.com", "mobile": raw}, source="api")
+    outcome = actions.upsert_contact(
+        account, {"email": "m@example.com", "mobile": raw}, source="api"
+    )
     assert outcome.contact.mobile == "+972501234567"
 
 
 @pytest.mark.django_db
 def test_landline_is_kept_but_not_a_mobile(account):
-    outcome = actions.upsert_contact(account, {"email": "l@example.com", "mobile": "02-6000005"}, source="api")
+    outcome = actions.upsert_contact(
+        account, {"email": "l@example.com", "mobile": "02-6000005"}, source="api"
+    )
     assert outcome.contact.mobile == ""
     assert outcome.contact.phone == "+97226000005"
 
@@ -61,7 +84,9 @@ def test_landline_is_kept_but_not_a_mobile(account):
 @pytest.mark.django_db
 def test_garbage_phone_is_a_field_error(account):
     with pytest.raises(ContactError) as caught:
-        actions.upsert_contact(account, {"email": "g@example.com", "mobile": "abc-123"}, source="api")
+        actions.upsert_contact(
+            account, {"email": "g@example.com", "mobile": "abc-123"}, source="api"
+        )
     assert "mobile" in caught.value.field_errors
     assert not Contact.objects.filter(account=account).exists()
 
@@ -78,7 +103,9 @@ def test_lenient_upsert_keeps_contact_without_bad_value(account):
 
 @pytest.mark.django_db
 def test_missing_identifier_is_not_applied(account):
-    outcome = actions.upsert_contacts(account, [{"first_name": "בלי מייל"}], source="import", strict=False)[0]
+    outcome = actions.upsert_contacts(
+        account, [{"first_name": "בלי מייל"}], source="import", strict=False
+    )[0]
     assert not outcome.applied
     assert "email" in outcome.errors
 
@@ -87,9 +114,15 @@ def test_missing_identifier_is_not_applied(account):
 def test_external_id_policy_lets_emails_repeat(account):
     account.identifier_policy = IdentifierPolicy.EXTERNAL_ID
     account.save()
-    a = actions.upsert_contact(account, {"external_id": "123456782", "email": "couple@example.com"}, source="api")
-    b = actions.upsert_contact(account, {"external_id": "987654321", "email": "couple@example.com"}, source="api")
-    again = actions.upsert_contact(account, {"external_id": "123456782", "first_name": "רון"}, source="api")
+    a = actions.upsert_contact(
+        account, {"external_id": "123456782", "email": "couple@example.com"}, source="api"
+    )
+    b = actions.upsert_contact(
+        account, {"external_id": "987654321", "email": "couple@example.com"}, source="api"
+    )
+    again = actions.upsert_contact(
+        account, {"external_id": "123456782", "first_name": "רון"}, source="api"
+    )
 
     assert a.contact.pk != b.contact.pk
     assert again.contact.pk == a.contact.pk
@@ -100,7 +133,10 @@ def test_external_id_policy_lets_emails_repeat(account):
 def test_batch_merges_duplicates_within_the_batch(account):
     outcomes = actions.upsert_contacts(
         account,
-        [{"email": "x@example.com", "first_name": "One"}, {"email": "X@example.com ", "city": "Acre"}],
+        [
+            {"email": "x@example.com", "first_name": "One"},
+            {"email": "X@example.com ", "city": "Acre"},
+        ],
         source="import",
     )
     assert outcomes[0].contact.pk == outcomes[1].contact.pk
