@@ -1,8 +1,8 @@
 """The contact table: columns, sorting, search, filters, paging and export rows.
 
 The all-contacts page and a list's page both build their table here from a
-base queryset of contacts. Every step runs in SQL; only the rows of one page
-(or, for an export, one chunk of rows at a time) are loaded into Python.
+base queryset of contacts. Every step runs in SQL, and only the rows of one
+page (or, for an export, one chunk of rows at a time) are loaded into Python.
 """
 
 import codecs
@@ -104,7 +104,7 @@ class FilterRule:
 
 @dataclass(frozen=True)
 class TableState:
-    """What the person chose: columns, sort, search, filters and page."""
+    """The person's choice of columns, sort, search, filters and page."""
 
     columns: tuple[str, ...]
     sort: str = ""
@@ -219,7 +219,7 @@ def parse_state(
 
 
 def _parse_filters(params: QueryDict, specs: Mapping[str, FieldSpec]) -> tuple[FilterRule, ...]:
-    """Read the parallel filter_* lists; each filter row submits all four."""
+    """Read the parallel filter_* lists. Every filter row submits one value to each."""
     rows = zip_longest(
         params.getlist("filter_field"),
         params.getlist("filter_op"),
@@ -313,7 +313,7 @@ def phone_search_key(text: str) -> tuple[str, bool] | None:
 
     A number typed with its trunk zero (050…), the country code (972…,
     +972…) or the international prefix (00…) becomes the start of the
-    stored "+972…" form; bare digits may sit anywhere in the number.
+    stored "+972…" form. Bare digits may sit anywhere in the number.
     Returns None when the text is not a phone number or part of one.
     """
     text = text.strip()

@@ -1,7 +1,7 @@
 """The all-contacts table page and its export, and the helpers the list page shares.
 
 The query string carries the sort, search, filters and page, so a link or a
-reload shows the same view; the chosen columns are remembered per table in
+reload shows the same view. The chosen columns are remembered per table in
 the session. An htmx request gets only the table fragment.
 """
 
@@ -58,7 +58,7 @@ class FilterRow:
     rule: table.FilterRule
     spec: FieldSpec | None
     operators: list[tuple[str, str]]
-    # "text", "number", "date" or "select"; "" when the operator takes no value.
+    # "text", "number", "date" or "select", or "" when the operator takes no value.
     input_type: str
     choices: list[tuple[str, str]]
     remove_query: str | None
@@ -126,7 +126,7 @@ def _headers(state: table.TableState, columns: list[FieldSpec]) -> list[Header]:
         direction = ""
         if state.sort == spec.key:
             direction = "descending" if state.descending else "ascending"
-        # A click on the sorted column reverses it; on another, sorts it ascending.
+        # A click on the sorted column reverses it, and on another sorts it ascending.
         descending = direction == "ascending"
         headers.append(
             Header(
@@ -141,9 +141,9 @@ def _headers(state: table.TableState, columns: list[FieldSpec]) -> list[Header]:
 
 def _column_choices(state: table.TableState, specs: dict[str, FieldSpec]) -> list[ColumnChoice]:
     """List the shown columns first, in their order, so the chooser form keeps it."""
-    shown = [ColumnChoice(specs[key], True) for key in state.columns]
+    visible = [ColumnChoice(specs[key], True) for key in state.columns]
     hidden = [ColumnChoice(spec, False) for key, spec in specs.items() if key not in state.columns]
-    return shown + hidden
+    return visible + hidden
 
 
 def table_context(

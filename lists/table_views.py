@@ -19,7 +19,7 @@ from smoove.models import Account
 def _members(account: Account, contact_list: ContactList) -> tuple[QuerySet[Contact], str]:
     """Return the list's members and, when its saved conditions no longer compile, why.
 
-    A dynamic list can name a custom field that was deleted since; its page
+    A dynamic list can name a custom field that was deleted since. Its page
     then shows the reason and no members instead of failing.
     """
     try:
@@ -44,7 +44,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     def member_count() -> int:
-        # Only the full page shows it; without search or filters the
+        # Only the full page calls this. Without search or filters, the
         # table's own count is the same number.
         if not context["table"]["state"].is_narrowed:
             return int(context["table"]["page"].paginator.count)
