@@ -307,8 +307,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render_table(request, "contacts/index.html", context)
 
 
-# account_required is typed for HttpResponse, but exports stream.
-@account_required  # type: ignore[arg-type]
+@account_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
     account = _account(request)

@@ -58,8 +58,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return table_views.render_table(request, "lists/detail.html", context)
 
 
-# account_required is typed for HttpResponse, but exports stream.
-@account_required  # type: ignore[arg-type]
+@account_required
 @require_GET
 def export(request: HttpRequest, pk: int) -> HttpResponseBase:
     account: Account = request.account  # type: ignore[attr-defined]
