@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("smoove.web_urls")),
     path("contacts/", include("contacts.urls")),
     path("lists/", include("lists.urls")),
+    path("forms/", include("forms.urls")),
+    path("", include("forms.public_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("campaigns.public_urls")),
     path("api/v1/", include("smoove.api_urls")),

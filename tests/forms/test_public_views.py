@@ -1,0 +1,201 @@
+"""Visitor pages: hosted form, landing page with several forms, iframe, limits, escaping."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from contacts.models import Contact
+from forms import actions, queries
+from forms.models import Form, Submission, SubmissionStatus
+from tests.forms.conftest import build_form
+
+pytestmark = pytest.mark.django_db
+
+
+def form_url(form: Form, name: str = "public_forms:form") -> str:
+    return reverse(name, args=[form.public_token])
+
+
+def test_hosted_form_shows_fields_and_counts_view(account, client: Client):
+    form = build_form(account)
+
+    response = client.get(form_url(form))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="email"' in body
+    assert 'type="email"' in body
+    assert 'type="tel"' in body
+    assert 'dir="rtl"' in body
+    form.refresh_from_db()
+    assert form.view_count == 1
+
+
+def test_draft_form_is_not_found(account, client: Client):
+    form = build_form(account, publish=False)
+
+    assert client.get(form_url(form)).status_code == 404
+    assert client.post(form_url(form), {"email": "a@example.com"}).status_code == 404
+
+
+def test_hosted_submission_shows_thank_you(account, client: Client):
+    form = build_form(account)
+    actions.update_form(
+        account, form, {"thank_you_title": "תודה רבה!", "thank_you_text": "נחזור אליך"}
+    )
+
+    response = client.post(form_url(form), {"email": "a@example.com", "first_name": "דנה"})
+
+    assert response.status_code == 200
+    assert "תודה רבה!" in response.content.decode()
+    assert Contact.objects.filter(account=account, email="a@example.com").exists()
+
+
+def test_submission_without_csrf_token_from_another_site_works(account):
+    form = build_form(account)
+    strict = Client(enforce_csrf_checks=True, HTTP_ORIGIN="https://shop.example")
+
+    response = strict.post(form_url(form), {"email": "embed@example.com"})
+
+    assert response.status_code == 200
+    assert Contact.objects.filter(email="embed@example.com").exists()
+
+
+def test_invalid_submission_shows_errors_and_keeps_values(account, client: Client):
+    form = build_form(account)
+
+    response = client.post(
+        form_url(form), {"email": "dana@", "first_name": "<b>דנה</b>", "mobile": "abc"}
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "not a valid email address" in body
+    assert "not a phone number" in body
+    # Values come back escaped, never as markup.
+    assert "&lt;b&gt;דנה&lt;/b&gt;" in body
+    assert "<b>דנה</b>" not in body
+    assert Submission.objects.get(form=form).status == SubmissionStatus.INVALID
+
+
+def test_redirect_after_submit(account, client: Client):
+    form = build_form(account)
+    actions.update_form(
+        account, form, {"after_submit": "redirect", "redirect_url": "https://shop.example/thanks"}
+    )
+
+    response = client.post(form_url(form), {"email": "a@example.com"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://shop.example/thanks"
+
+
+def test_thank_you_page_after_submit(account, client: Client):
+    form = build_form(account)
+    actions.update_form(account, form, {"after_submit": "page", "thank_you_title": "נרשמת!"})
+
+    response = client.post(form_url(form), {"email": "a@example.com"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == form_url(form, "public_forms:thanks")
+    assert "נרשמת!" in response.content.decode()
+
+
+def test_rate_limit_gives_clear_message(account, client: Client, settings):
+    settings.FORMS_RATE_LIMITS = {"per_ip": (2, 60), "per_form": None}
+    form = build_form(account)
+
+    statuses = [
+        client.post(form_url(form), {"email": f"r{i}@example.com"}).status_code for i in range(3)
+    ]
+
+    assert statuses == [200, 200, 429]
+    last = client.post(form_url(form), {"email": "late@example.com"})
+    assert "Wait a minute" in last.content.decode()
+    # The visitor's typed value is shown again, so nothing is lost.
+    assert 'value="late@example.com"' in last.content.decode()
+    assert not Contact.objects.filter(email="late@example.com").exists()
+
+
+def test_oversized_post_is_rejected_with_message(account, client: Client):
+    form = build_form(account)
+
+    response = client.post(form_url(form), {"email": "a@example.com", "first_name": "x" * 70_000})
+
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+
+
+def test_embed_page_can_be_framed(account, client: Client):
+    form = build_form(account)
+
+    response = client.get(form_url(form, "public_forms:embed"))
+
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert 'name="_mode" value="embed"' in response.content.decode()
+
+
+def test_view_pixel_counts_a_view(account, client: Client):
+    form = build_form(account)
+
+    response = client.get(form_url(form, "public_forms:view_pixel"))
+
+    assert response["Content-Type"] == "image/gif"
+    form.refresh_from_db()
+    assert form.view_count == 1
+
+
+def test_landing_page_with_two_forms_keeps_each_hidden_value(account, source_field, client: Client):
+    top = build_form(account, name="עליון", hidden={"source": "טופס 1"})
+    bottom = build_form(account, name="תחתון", hidden={"source": "טופס 2"})
+    page = actions.create_page(account, name="מבצע קיץ", form=top)
+    actions.set_placement(account, page, slot="bottom", form=bottom)
+    actions.publish_page(account, page, True)
+    page_url = reverse("public_forms:page", args=[page.public_token])
+
+    shown = client.get(page_url + "?utm_source=facebook")
+    client.post(
+        form_url(top),
+        {"email": "top@example.com", "_page": page.public_token, "_slot": "top"},
+    )
+    client.post(
+        form_url(bottom),
+        {"email": "bottom1@example.com", "_page": page.public_token, "_slot": "bottom"},
+    )
+    client.post(
+        form_url(bottom),
+        {"email": "bottom2@example.com", "_page": page.public_token, "_slot": "bottom"},
+    )
+
+    assert shown.status_code == 200
+    assert shown.content.decode().count('name="_slot"') == 2
+    assert Contact.objects.get(email="top@example.com").fields["source"] == "טופס 1"
+    assert Contact.objects.get(email="bottom1@example.com").fields["source"] == "טופס 2"
+    page.refresh_from_db()
+    report = queries.page_report(page)
+    assert report.views == 1
+    assert [(row.placement.slot, row.submissions) for row in report.rows] == [
+        ("top", 1),
+        ("bottom", 2),
+    ]
+    assert report.by_hidden_value["source"] == [("טופס 2", 2), ("טופס 1", 1)]
+
+
+def test_page_token_of_another_account_is_ignored(account, outsider_account, client: Client):
+    form = build_form(account)
+    other_form = build_form(outsider_account)
+    other_page = actions.create_page(outsider_account, name="x", form=other_form)
+
+    client.post(
+        form_url(form), {"email": "a@example.com", "_page": other_page.public_token, "_slot": "top"}
+    )
+
+    submission = Submission.objects.get(form=form)
+    assert submission.page_id is None
+    assert submission.account_id == account.pk
+
+
+def test_confirm_link_with_bad_signature_is_not_found(client: Client):
+    response = client.get(reverse("public_forms:confirm", args=["not-a-signature"]))
+
+    assert response.status_code == 404
