@@ -109,7 +109,8 @@ def build_queue(send: Send) -> None:
         cursor.execute(
             "INSERT INTO campaigns_recipient"
             " (account_id, send_id, contact_id, state, skip_reason)"
-            f" SELECT %s, %s, audience.id, %s, '' FROM ({sql}) audience"  # noqa: S608 - Django-built SQL
+            " SELECT %s, %s, contact.id, %s, '' FROM contacts_contact contact"
+            f" WHERE contact.id IN ({sql})"  # noqa: S608 - SQL that Django built
             " ON CONFLICT DO NOTHING",
             [account.pk, send.pk, RecipientState.QUEUED, *params],
         )
