@@ -295,6 +295,34 @@ def remove_field(account: Account, form_field: FormField) -> None:
     _touch(form)
 
 
+@transaction.atomic
+def replace_fields(
+    account: Account,
+    form: Form,
+    *,
+    visible: Sequence[dict[str, Any]] | None = None,
+    hidden: Sequence[dict[str, Any]] | None = None,
+) -> None:
+    """Replace the form's visible fields, hidden fields, or both, in the order given.
+
+    Each item carries field_key and the settings add_field takes. Raises
+    FormError naming the first invalid item; nothing changes then.
+    """
+    for is_hidden, items in ((False, visible), (True, hidden)):
+        if items is None:
+            continue
+        FormField.objects.filter(account_id=account.pk, form=form, is_hidden=is_hidden).delete()
+        for index, item in enumerate(items):
+            settings = {key: value for key, value in item.items() if key != "field_key"}
+            try:
+                add_field(
+                    account, form, str(item.get("field_key", "")), is_hidden=is_hidden, **settings
+                )
+            except FormError as exc:
+                group = "hidden_fields" if is_hidden else "fields"
+                raise FormError(str(exc), {f"{group}[{index}]": str(exc)}) from exc
+
+
 # Lists and consent.
 
 
