@@ -1,11 +1,15 @@
 """Fixtures for campaigns: contacts with consent, lists, and message factories."""
 
+import datetime
+import html
+import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from campaigns import actions
-from campaigns.models import Message
+from campaigns.models import Delivery, Message
 from contacts import actions as contact_actions
 from contacts.models import Contact
 from lists import actions as list_actions
@@ -54,3 +58,29 @@ def sender_account(account: Account) -> Account:
     account.default_sender_email = "dana@flowers.example.co.il"
     account.save(update_fields=["default_sender_name", "default_sender_email"])
     return account
+
+
+BROWSER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+LINK_RE = re.compile(r'href="http://127\.0\.0\.1:8000(/t/c/[^"]+)"')
+PIXEL_RE = re.compile(r'src="http://127\.0\.0\.1:8000(/t/o/[^"]+)"')
+
+
+def html_of(received: Any) -> str:
+    return received.get_body(preferencelist=("html",)).get_content()
+
+
+def tracked_links(received: Any) -> list[str]:
+    """Return the paths of the tracked links in a received email, in order, the trap last."""
+    return [html.unescape(path) for path in LINK_RE.findall(html_of(received))]
+
+
+def pixel_path(received: Any) -> str:
+    return html.unescape(PIXEL_RE.findall(html_of(received))[0])
+
+
+def as_if_sent_earlier(minutes: int = 10) -> None:
+    """Move every delivery's send time back, so clicks are not taken for a scanner's."""
+    Delivery.objects.update(sent_at=timezone.now() - datetime.timedelta(minutes=minutes))

@@ -63,3 +63,99 @@ def test_scenario_11_big_newsletter_in_pulses(account, mailbox, celery_worker):
     assert len({m["To"] for m in mailbox.messages}) == 50
     account.refresh_from_db()
     assert account.default_sender_name != "Yahav – Sales"
+
+
+def run_to_the_end(send):
+    assert wait_for(lambda: Send.objects.get(pk=send.pk).status == SendStatus.RUNNING)
+    tasks.tick()
+    assert wait_for(lambda: Send.objects.get(pk=send.pk).status == SendStatus.DONE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scenario_07_let_contacts_choose(account, mailbox, celery_worker):
+    from contacts import actions as contact_actions
+
+    contact_actions.create_custom_field(
+        account, label="מוצרים", key="products", type="multi_choice", choices=["X", "Y"]
+    )
+    make_contact(account, email="x@example.com", first_name="אורי", products=["X"])
+    make_contact(account, email="y@example.com", first_name="יעל", products=["Y"])
+    make_contact(account, email="xy@example.com", first_name="נועה", products=["X", "Y"])
+    make_contact(account, email="none@example.com")
+    from lists import actions as list_actions
+
+    everyone = list_actions.create_list(account, name="כולם", kind="dynamic", conditions={"match": "all", "rules": []})
+
+    def about(product):
+        return {"match": "all", "rules": [{"type": "field", "field": "products", "op": "contains", "value": product}]}
+
+    message = email_message(
+        account,
+        subject="פרסומת: [[שם פרטי|לקוח יקר]] – ביקשת? קיבלת!",
+        blocks=[
+            {"id": "all", "type": "text", "text": "חדשות החודש לכולם."},
+            {"id": "x", "type": "text", "text": "פסקה על מוצר X", "rule": about("X")},
+            {"id": "y", "type": "text", "text": "פסקה על מוצר Y", "rule": about("Y")},
+        ],
+    )
+
+    run_to_the_end(actions.create_send(account, message, list_ids=[everyone.pk]))
+
+    received = {m["To"]: m for m in mailbox.messages}
+    assert sorted(received) == ["none@example.com", "x@example.com", "xy@example.com", "y@example.com"]
+
+    def body(address):
+        return received[address].get_body(preferencelist=("html",)).get_content()
+
+    assert received["x@example.com"]["Subject"].strip() == "פרסומת: אורי – ביקשת? קיבלת!"
+    assert received["none@example.com"]["Subject"].strip() == "פרסומת: לקוח יקר – ביקשת? קיבלת!"
+    assert "פסקה על מוצר X" in body("x@example.com")
+    assert "פסקה על מוצר Y" not in body("x@example.com")
+    assert "פסקה על מוצר Y" in body("y@example.com")
+    assert "פסקה על מוצר X" not in body("y@example.com")
+    assert "פסקה על מוצר X" in body("xy@example.com")
+    assert "פסקה על מוצר Y" in body("xy@example.com")
+    assert "פסקה על מוצר" not in body("none@example.com")
+    assert "חדשות החודש לכולם." in body("none@example.com")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scenario_08_answer_from_the_email(account, mailbox, celery_worker):
+    from django.test import Client
+
+    from lists import queries as list_queries
+    from tests.campaigns.conftest import BROWSER_AGENT, as_if_sent_earlier, tracked_links
+
+    guests = [make_contact(account, email=f"guest{i}@example.com") for i in range(2)]
+    coming = make_list(account, "מגיעים לאירוע")
+    not_coming = make_list(account, "לא מגיעים")
+    message = email_message(
+        account,
+        blocks=[
+            {"id": "q", "type": "text", "text": "האם תגיעו לאירוע ההשקה?"},
+            {"id": "yes", "type": "button", "label": "מגיע/ה",
+             "action": {"kind": "add_to_list", "list_id": coming.pk}, "thanks": "נרשמת לאירוע"},
+            {"id": "no", "type": "button", "label": "לא מגיע/ה",
+             "action": {"kind": "add_to_list", "list_id": not_coming.pk}, "thanks": "לא תגיע/י לאירוע"},
+        ],
+    )
+
+    run_to_the_end(actions.create_send(account, message, list_ids=[make_list(account, "מוזמנים", guests).pk]))
+    as_if_sent_earlier()
+    received = {m["To"]: m for m in mailbox.messages}
+    person = Client(HTTP_USER_AGENT=BROWSER_AGENT)
+
+    yes_page = person.get(tracked_links(received["guest0@example.com"])[0])
+    no_page = person.get(tracked_links(received["guest1@example.com"])[1])
+
+    assert yes_page.status_code == 200
+    assert "נרשמת לאירוע" in yes_page.content.decode()
+    assert "לא תגיע/י לאירוע" in no_page.content.decode()
+    assert list_queries.is_member(coming, guests[0])
+    assert not list_queries.is_member(coming, guests[1])
+    assert list_queries.is_member(not_coming, guests[1])
+    from contacts.models import ContactEvent
+
+    assert ContactEvent.objects.filter(contact=guests[0], kind="message_clicked").count() == 1
+    joined = ContactEvent.objects.filter(contact=guests[0], kind="list_joined", data__list_id=coming.pk)
+    assert joined.count() == 1
