@@ -111,7 +111,7 @@ def build_queue(send: Send) -> None:
             " (account_id, send_id, contact_id, state, skip_reason)"
             " SELECT %s, %s, contact.id, %s, '' FROM contacts_contact contact"
             f" WHERE contact.id IN ({sql})"  # noqa: S608 - SQL that Django built
-            " ON CONFLICT DO NOTHING",
+            " ORDER BY contact.id ON CONFLICT DO NOTHING",
             [account.pk, send.pk, RecipientState.QUEUED, *params],
         )
     _mark_skips(send)

@@ -1,0 +1,479 @@
+"""The marketer's screens: messages, the block editor, preview, test sends and sends."""
+
+import datetime
+import json
+import zoneinfo
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns import actions, queries, sending
+from campaigns.actions import CampaignError
+from campaigns.models import Message, Send, SendStatus, SkipReason
+from campaigns.sms import measure
+from campaigns.starters import STARTERS, TEXT_STARTER
+from contacts import queries as contact_queries
+from contacts.models import Channel, Contact
+from lists import queries as list_queries
+from lists.conditions import FIELD_OPERATORS
+from lists.models import ListKind
+from smoove.decorators import account_required
+
+STARTER_LABELS = {
+    "blank": gettext_lazy("Blank"),
+    "newsletter": gettext_lazy("Monthly newsletter"),
+    "event": gettext_lazy("Event invitation"),
+    "sale": gettext_lazy("Sale"),
+}
+# Contacts offered in the preview's chooser; more are found by searching.
+PREVIEW_CONTACT_CHOICES = 50
+SEGMENT_PAGE_SIZE = 100
+
+
+def _account(request: HttpRequest) -> Any:
+    return request.account  # type: ignore[attr-defined]
+
+
+@account_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    rows = []
+    for message in queries.messages_of_account(account)[:200]:
+        rows.append({"message": message, "last_send": queries.sends_of_message(message).first()})
+    return render(
+        request,
+        "campaigns/index.html",
+        {"rows": rows, "starters": STARTER_LABELS, "channels": Channel.choices},
+    )
+
+
+@account_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    channel = request.POST.get("channel", Channel.EMAIL)
+    name = request.POST.get("name", "").strip() or _("New message")
+    if channel == Channel.EMAIL:
+        starter = STARTERS.get(request.POST.get("starter", "blank"), STARTERS["blank"])
+        values: dict[str, Any] = {"name": name, **starter}
+    else:
+        values = {"name": name, "text": TEXT_STARTER}
+    try:
+        message = actions.save_message(account, None, values, channel=channel)
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+        return redirect("campaigns:index")
+    return redirect("campaigns:edit", pk=message.pk)
+
+
+def _json_field(data: QueryDict, name: str, default: Any) -> Any:
+    raw = data.get(name)
+    if raw is None:
+        return default
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return default
+
+
+def _editor_context(request: HttpRequest, message: Message) -> dict[str, Any]:
+    account = _account(request)
+    fields = contact_queries.field_catalog(account)
+    static_lists = list_queries.lists_of_account(account).filter(kind=ListKind.STATIC)
+    all_lists = list_queries.lists_of_account(account)
+    return {
+        "message": message,
+        "fields": fields,
+        "editor_data": {
+            "fields": [
+                {"key": spec.key, "label": str(spec.label), "type": spec.type, "choices": list(spec.choices)}
+                for spec in fields
+            ],
+            "lists": [{"id": item.pk, "name": item.name} for item in all_lists],
+            "staticLists": [{"id": item.pk, "name": item.name} for item in static_lists],
+            "operators": list(FIELD_OPERATORS),
+            "labels": _editor_labels(),
+        },
+        "blocks_json": json.dumps(message.blocks, ensure_ascii=False),
+        "subject_rules_json": json.dumps(message.subject_rules, ensure_ascii=False),
+        "preview_contacts": contact_queries.contacts_of_account(account).order_by("id")[
+            :PREVIEW_CONTACT_CHOICES
+        ],
+        "sms_length": measure(message.text) if message.channel != Channel.EMAIL else None,
+        "compliance": actions.compliance_problems(account, message),
+    }
+
+
+def _editor_labels() -> dict[str, str]:
+    """Return the block editor's texts, translated here because the editor is JavaScript."""
+    return {
+        "heading": _("Heading"),
+        "text": _("Text"),
+        "image": _("Image"),
+        "button": _("Button"),
+        "divider": _("Divider"),
+        "columns": _("Two columns"),
+        "footer": _("Footer"),
+        "delete": _("Delete"),
+        "moveUp": _("Move up"),
+        "moveDown": _("Move down"),
+        "drag": _("Drag to reorder"),
+        "targeted": _("Targeted"),
+        "targetOnly": _("Show only to contacts who match"),
+        "field": _("Field"),
+        "memberOf": _("Member of list"),
+        "notMemberOf": _("Not a member of list"),
+        "value": _("Value"),
+        "label": _("Label"),
+        "url": _("Link address"),
+        "imageUrl": _("Image address"),
+        "alt": _("Text for readers who do not see the image"),
+        "buttonDoes": _("When clicked"),
+        "openLink": _("Open a link"),
+        "addToList": _("Add the contact to a list"),
+        "removeFromList": _("Remove the contact from a list"),
+        "setField": _("Set a field"),
+        "thanks": _("Thank-you text naming the choice"),
+        "list": _("List"),
+        "column": _("Column"),
+        "addBlock": _("Add a block"),
+        "footerText": _("Extra footer text (the sender and an unsubscribe link are added for you)"),
+        "textHelp": _("Write [label](https://…) for a link and leave an empty line between paragraphs."),
+        "equals": _("equals"),
+        "not_equals": _("does not equal"),
+        "contains": _("contains"),
+        "not_contains": _("does not contain"),
+        "empty": _("is empty"),
+        "not_empty": _("is not empty"),
+        "gt": _("is greater than"),
+        "lt": _("is less than"),
+        "between": _("is between"),
+        "subjectRule": _("Alternative subject"),
+        "addSubjectRule": _("Add a subject for contacts who match a rule"),
+    }
+
+
+@account_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    message = queries.get_message_for_account(account, pk)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values: dict[str, Any] = {
+            name: request.POST.get(name, "")
+            for name in (
+                "name",
+                "subject",
+                "preheader",
+                "text",
+                "sender_name",
+                "sender_email",
+                "reply_to",
+                "sender_contact",
+                "whatsapp_content_sid",
+            )
+            if name in request.POST
+        }
+        values["is_advertising"] = request.POST.get("is_advertising") == "on"
+        if message.channel == Channel.EMAIL:
+            values["blocks"] = _json_field(request.POST, "blocks", message.blocks)
+            values["subject_rules"] = _json_field(request.POST, "subject_rules", message.subject_rules)
+        try:
+            actions.save_message(account, message, values)
+        except CampaignError as exc:
+            errors = exc.errors
+            for name, value in values.items():
+                setattr(message, name, value)
+        else:
+            messages.success(request, _("The message was saved."))
+            return redirect("campaigns:edit", pk=message.pk)
+    context = _editor_context(request, message)
+    context["errors"] = errors
+    return render(request, "campaigns/edit.html", context, status=400 if errors else 200)
+
+
+@account_required
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    message = queries.get_message_for_account(account, pk)
+    try:
+        actions.delete_message(account, message)
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+        return redirect("campaigns:edit", pk=message.pk)
+    messages.success(request, _("The message was deleted."))
+    return redirect("campaigns:index")
+
+
+@account_required
+@require_POST
+def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    copy = actions.duplicate_message(account, queries.get_message_for_account(account, pk))
+    return redirect("campaigns:edit", pk=copy.pk)
+
+
+def _chosen_contact(request: HttpRequest, data: QueryDict) -> Contact | None:
+    account = _account(request)
+    contact_id = data.get("contact", "")
+    if contact_id.isdigit():
+        return contact_queries.get_contact_for_account(account, contact_id)
+    email = data.get("contact_email", "").strip()
+    if email:
+        return contact_queries.contacts_of_account(account).filter(email__iexact=email).first()
+    return None
+
+
+@account_required
+@require_GET
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Render the message as a chosen contact, on a desktop or a phone width."""
+    account = _account(request)
+    message = queries.get_message_for_account(account, pk)
+    contact = _chosen_contact(request, request.GET)
+    device = "mobile" if request.GET.get("device") == "mobile" else "desktop"
+    rendered = actions.render_for_contact(account, message, contact)
+    template = "campaigns/_partials/preview.html" if request.htmx else "campaigns/preview.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "message": message,
+            "rendered": rendered,
+            "contact": contact,
+            "device": device,
+            "sms_length": measure(rendered.text) if message.channel != Channel.EMAIL else None,
+        },
+    )
+
+
+@account_required
+@require_POST
+def sms_length(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "campaigns/_partials/sms_length.html", {"sms_length": measure(request.POST.get("text", ""))}
+    )
+
+
+@account_required
+@require_POST
+def test_send(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    message = queries.get_message_for_account(account, pk)
+    addresses = request.POST.get("to", "").replace(",", "\n").splitlines()
+    try:
+        count = actions.send_test(account, message, addresses, _chosen_contact(request, request.POST))
+    except CampaignError as exc:
+        result = {"ok": False, "text": str(exc)}
+    else:
+        result = {
+            "ok": True,
+            "text": _("The test was sent to %(count)d addresses.") % {"count": count},
+        }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "campaigns/_partials/test_result.html", {"result": result})
+    if result["ok"]:
+        messages.success(request, result["text"])
+    else:
+        messages.error(request, result["text"])
+    return redirect("campaigns:edit", pk=message.pk)
+
+
+# --- Sends ---------------------------------------------------------------
+
+
+def _local_time(account: Any, value: str) -> datetime.datetime | None:
+    """Read a datetime-local value in the account's time zone."""
+    if not value:
+        return None
+    naive = datetime.datetime.fromisoformat(value)
+    return naive.replace(tzinfo=zoneinfo.ZoneInfo(account.time_zone or "Asia/Jerusalem"))
+
+
+def _int_list(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]
+
+
+@account_required
+@require_http_methods(["GET", "POST"])
+def send_setup(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    message = queries.get_message_for_account(account, pk)
+    errors: dict[str, list[str]] = {}
+    form = request.POST if request.method == "POST" else QueryDict()
+    if request.method == "POST":
+        pulse_size = form.get("pulse_size", "").strip()
+        variants = [
+            {"subject": line.strip()}
+            for line in form.get("variant_subjects", "").splitlines()
+            if line.strip()
+        ]
+        try:
+            send = actions.create_send(
+                account,
+                message,
+                list_ids=_int_list(form.getlist("lists")),
+                exclude_list_ids=_int_list(form.getlist("exclude_lists")),
+                pulse_size=int(pulse_size) if pulse_size.isdigit() else None,
+                pulse_interval_minutes=int(form.get("pulse_interval_minutes") or 1),
+                scheduled_at=_local_time(account, form.get("scheduled_at", "")),
+                variants=variants,
+                test_percent=int(form.get("test_percent") or 0),
+                winner_metric=form.get("winner_metric", "opens"),
+                test_hours=float(form.get("test_hours") or 4),
+            )
+        except (CampaignError, ValueError) as exc:
+            errors = getattr(exc, "errors", {"": [str(exc)]})
+        else:
+            messages.success(request, _("The send started."))
+            return redirect("campaigns:send_detail", pk=send.pk)
+    lists = list_queries.with_member_counts(list_queries.lists_of_account(account))
+    return render(
+        request,
+        "campaigns/send_setup.html",
+        {
+            "message": message,
+            "lists": lists,
+            "form": form,
+            "errors": errors,
+            "compliance": actions.compliance_problems(account, message),
+            "chosen": _int_list(form.getlist("lists")),
+            "excluded": _int_list(form.getlist("exclude_lists")),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@account_required
+@require_POST
+def estimate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return how many contacts the chosen lists hold and how long the pulses take."""
+    account = _account(request)
+    queries.get_message_for_account(account, pk)
+    list_ids = _int_list(request.POST.getlist("lists"))
+    audience = Send(account=account, list_ids=[
+        item for item in list_ids if list_queries.lists_of_account(account).filter(pk=item).exists()
+    ])
+    count = Contact.objects.filter(account=account).filter(sending.audience(audience)).count()
+    pulse_size = request.POST.get("pulse_size", "").strip()
+    interval = int(request.POST.get("pulse_interval_minutes") or 1)
+    start = timezone.now()
+    finish = sending.eta_for(count, int(pulse_size) if pulse_size.isdigit() else None, interval, start)
+    minutes = int((finish - start).total_seconds() // 60) if finish else 0
+    return render(
+        request,
+        "campaigns/_partials/estimate.html",
+        {"count": count, "minutes": minutes, "hours": minutes // 60, "rest": minutes % 60},
+    )
+
+
+def _send_context(send: Send) -> dict[str, Any]:
+    report = queries.report(send)
+    progress = sending.progress(send)
+    skip_labels = dict(SkipReason.choices)
+    return {
+        "send": send,
+        "message": send.message,
+        "progress": progress,
+        "percent": int(100 * progress.done / progress.to_send) if progress.to_send else 100,
+        "eta": sending.eta(send) if send.status in (SendStatus.RUNNING, SendStatus.SCHEDULED) else None,
+        "report": report,
+        "skipped": [
+            {"reason": reason, "label": skip_labels.get(reason, reason), "count": count}
+            for reason, count in sorted(report["skipped"].items())  # type: ignore[attr-defined]
+        ],
+        "variants": queries.variant_report(send),
+        "live": send.status in (SendStatus.PREPARING, SendStatus.SCHEDULED, SendStatus.RUNNING),
+    }
+
+
+@account_required
+@require_GET
+def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    send = queries.get_send_for_account(_account(request), pk)
+    template = "campaigns/_partials/send_progress.html" if request.htmx else "campaigns/send_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, _send_context(send))
+
+
+@account_required
+@require_POST
+def send_control(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    account = _account(request)
+    send = queries.get_send_for_account(account, pk)
+    control = {
+        "pause": actions.pause_send,
+        "resume": actions.resume_send,
+        "cancel": actions.cancel_send,
+    }.get(verb)
+    if control is None:
+        return HttpResponse(status=404)
+    try:
+        control(account, send)
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+    send.refresh_from_db()
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "campaigns/_partials/send_progress.html", _send_context(send))
+    return redirect("campaigns:send_detail", pk=send.pk)
+
+
+@account_required
+@require_GET
+def send_segment(request: HttpRequest, pk: int, segment: str) -> HttpResponse:
+    """List the contacts behind one number of a send's report."""
+    send = queries.get_send_for_account(_account(request), pk)
+    if segment in SkipReason.values:
+        rows = queries.skipped_recipients(send, segment)
+        title = dict(SkipReason.choices)[segment]
+    else:
+        rows = queries.deliveries_in_segment(send, segment)  # type: ignore[assignment]
+        title = SEGMENT_TITLES.get(segment, segment)
+    page = Paginator(rows, SEGMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/send_segment.html",
+        {"send": send, "page": page, "title": title, "segment": segment},
+    )
+
+
+SEGMENT_TITLES = {
+    "sent": gettext_lazy("Sent"),
+    "failed": gettext_lazy("Failed"),
+    "ambiguous": gettext_lazy("Unknown outcome"),
+    "delivered": gettext_lazy("Delivered"),
+    "bounced": gettext_lazy("Bounced"),
+    "complained": gettext_lazy("Marked as spam"),
+    "unsubscribed": gettext_lazy("Unsubscribed"),
+    "opened": gettext_lazy("Opened"),
+    "not_opened": gettext_lazy("Did not open"),
+    "clicked": gettext_lazy("Clicked"),
+    "not_clicked": gettext_lazy("Did not click"),
+}
+
+
+# --- The outbox ------------------------------------------------------------
+
+
+@account_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queries.outbox_of_account(_account(request)), 50).get_page(request.GET.get("page"))
+    return render(request, "campaigns/outbox.html", {"page": page})
+
+
+@account_required
+@require_GET
+def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    kept = queries.get_outbox_message_for_account(_account(request), pk)
+    return render(request, "campaigns/outbox_detail.html", {"kept": kept})
+
