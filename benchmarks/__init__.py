@@ -1,0 +1,1 @@
+"""Benchmarks run by scripts/run_bench.py; each bench_*.py module has a main()."""
