@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from contacts import actions as contact_actions
 from contacts import queries as contact_queries
 from contacts.actions import ContactError
+from contacts.fields import FieldSpec
 from contacts.models import Channel, Contact, FieldType
 from forms.models import (
     REPLAYABLE_STATUSES,
@@ -178,6 +179,7 @@ def receive_submission(
     user_agent: str = "",
     page: LandingPage | None = None,
     slot: str = "",
+    definition: FormDefinition | None = None,
 ) -> Received:
     """Store a visitor's POST, then check and apply it (see the module's steps).
 
@@ -185,7 +187,8 @@ def receive_submission(
     query is the page address's query string, for hidden fields that take
     a parameter.
     """
-    definition = load_definition(form)
+    if definition is None:
+        definition = load_definition(form)
     values, errors = _visible_values(definition, data)
     offered_ids = {contact_list.pk for contact_list in definition.offered_lists}
     chosen_ids = [
@@ -225,7 +228,7 @@ def receive_submission(
         _keep(submission, SubmissionStatus.DUPLICATE, _("The same form was sent twice."))
         return Received(Outcome.DUPLICATE, submission)
 
-    for key, message in _check_values(form, values, errors).items():
+    for key, message in _check_values(definition, values, errors).items():
         errors.setdefault(key, message)
     if form.double_opt_in and "email" not in errors and not values.get("email"):
         errors["email"] = _("Fill in your email address: a confirmation link is sent to it.")
@@ -235,13 +238,17 @@ def receive_submission(
 
     if form.double_opt_in:
         return _await_confirmation(submission)
-    return apply_submission(submission)
+    return apply_submission(submission, custom_fields=definition.custom_fields)
 
 
-def _check_values(form: Form, values: dict[str, Any], known: dict[str, str]) -> dict[str, str]:
+def _check_values(
+    definition: FormDefinition, values: dict[str, Any], known: dict[str, str]
+) -> dict[str, str]:
     """Return the upsert's messages for values without an error yet."""
     unchecked = {key: value for key, value in values.items() if key not in known}
-    return contact_actions.validate_contact_values(form.account, unchecked)
+    return contact_actions.validate_contact_values(
+        definition.form.account, unchecked, custom_fields=definition.custom_fields
+    )
 
 
 def _is_duplicate(submission: Submission) -> bool:
@@ -306,13 +313,29 @@ def _mark_superseded(submission: Submission) -> None:
     ).exclude(pk=submission.pk).update(status=SubmissionStatus.SUPERSEDED)
 
 
-def apply_submission(submission: Submission, *, confirmed: bool = False) -> Received:
-    """Apply a stored submission in one transaction; keep it with its reason on failure."""
+def apply_submission(
+    submission: Submission,
+    *,
+    confirmed: bool = False,
+    custom_fields: dict[str, FieldSpec] | None = None,
+) -> Received:
+    """Apply a stored submission; keep it with its reason on failure.
+
+    The contact upsert commits on its own, so the account row it locks is
+    held only for the upsert. Lists, consent, the event and the status then
+    commit together. When that second part fails, the contact stays saved
+    and the submission is kept: a replay upserts again, which changes
+    nothing, and finishes the rest.
+    """
+    form = submission.form
+    if custom_fields is None:
+        custom_fields = contact_queries.custom_field_specs(form.account)
     try:
+        hidden, warnings = _valid_hidden_values(form.account, submission, custom_fields)
+        contact = _upsert(form, submission, hidden, custom_fields)
         with transaction.atomic():
-            locked = Submission.objects.select_for_update().get(pk=submission.pk)
-            _apply(locked, confirmed=confirmed)
-            _mark_superseded(locked)
+            _finish(form, submission, contact, hidden, warnings, confirmed=confirmed)
+            _mark_superseded(submission)
     except ContactError as exc:
         submission.refresh_from_db()
         _keep(submission, SubmissionStatus.INVALID, str(exc), exc.field_errors)
@@ -337,17 +360,15 @@ def apply_submission(submission: Submission, *, confirmed: bool = False) -> Rece
             % {"error": type(exc).__name__},
         )
         return Received(Outcome.FAILED, submission)
-    submission.refresh_from_db()
     return Received(Outcome.APPLIED, submission)
 
 
-def _apply(submission: Submission, *, confirmed: bool) -> None:
-    form = Form.objects.select_related("account").get(pk=submission.form_id)
-    account = form.account
-    custom_fields = contact_queries.custom_field_specs(account)
-    warnings: list[str] = []
-
+def _valid_hidden_values(
+    account: Account, submission: Submission, custom_fields: dict[str, FieldSpec]
+) -> tuple[dict[str, str], list[str]]:
+    """Return the hidden values the contact fields accept, and a warning per value left out."""
     hidden: dict[str, str] = {}
+    warnings: list[str] = []
     for key, value in (submission.hidden_values or {}).items():
         problems = contact_actions.validate_contact_values(
             account, {key: value}, custom_fields=custom_fields, require_identity=False
@@ -359,19 +380,38 @@ def _apply(submission: Submission, *, confirmed: bool) -> None:
             )
         else:
             hidden[key] = value
+    return hidden, warnings
 
-    row = {**submission.values, **hidden}
+
+def _upsert(
+    form: Form,
+    submission: Submission,
+    hidden: dict[str, str],
+    custom_fields: dict[str, FieldSpec],
+) -> Contact:
     outcome = contact_actions.upsert_contacts(
-        account,
-        [row],
+        form.account,
+        [{**submission.values, **hidden}],
         source="form",
         source_ref=f"form:{form.pk}",
         custom_fields=custom_fields,
     )[0]
     if outcome.contact is None:
         raise ContactError(_("Some values are invalid."), outcome.errors)
-    contact = outcome.contact
+    return outcome.contact
 
+
+def _finish(
+    form: Form,
+    submission: Submission,
+    contact: Contact,
+    hidden: dict[str, str],
+    warnings: list[str],
+    *,
+    confirmed: bool,
+) -> None:
+    """Join the lists, record consent and the form_submitted event, and mark it applied."""
+    account = form.account
     joined = _join_lists(account, contact, submission.list_ids, warnings)
     _record_consents(account, form, submission, contact, confirmed=confirmed, warnings=warnings)
     contact_actions.record_event(
@@ -389,20 +429,18 @@ def _apply(submission: Submission, *, confirmed: bool) -> None:
         },
     )
 
-    now = timezone.now()
     submission.status = SubmissionStatus.APPLIED
     submission.contact = contact
     submission.over_plan = contact.over_plan
-    submission.applied_at = now
+    submission.applied_at = timezone.now()
     submission.warnings = warnings
     submission.errors = {}
-    submission.reason = (
-        _(
-            "The plan's contact limit was reached: the contact was saved but receives nothing until the account upgrades."
+    submission.reason = ""
+    if contact.over_plan:
+        submission.reason = _(
+            "The plan's contact limit was reached: the contact was saved but receives "
+            "nothing until the account upgrades."
         )
-        if contact.over_plan
-        else ""
-    )
     submission.save(
         update_fields=[
             "status",
@@ -501,7 +539,7 @@ def replay_submission(submission: Submission, values: dict[str, Any] | None = No
         },
     )
     errors = dict(required_errors)
-    for key, message in _check_values(submission.form, submission.values, errors).items():
+    for key, message in _check_values(definition, submission.values, errors).items():
         errors.setdefault(key, message)
     if errors:
         _keep(submission, SubmissionStatus.INVALID, _("Some values are invalid."), errors)

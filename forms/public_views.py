@@ -158,6 +158,7 @@ def _submit(request: HttpRequest, form: Form) -> HttpResponse:
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         page=page,
         slot=slot,
+        definition=definition,
     )
     if received.outcome == intake.Outcome.INVALID:
         message = _("Some answers need fixing. See the messages next to them.")
@@ -267,7 +268,17 @@ def _done(
     title: str,
     text: str,
 ) -> HttpResponse:
-    rendered = render_form(load_definition(form), page=page, slot=slot, mode=mode, nonce="")
+    rendered = RenderedForm(
+        form=form,
+        inputs=[],
+        lists=[],
+        consents=[],
+        action="",
+        nonce="",
+        page=page,
+        slot=slot,
+        mode=mode,
+    )
     rendered.done = True
     rendered.done_title = title
     rendered.message = text

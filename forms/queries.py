@@ -8,7 +8,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
 from contacts import queries as contact_queries
-from contacts.fields import FieldSpec
+from contacts.fields import SYSTEM_FIELDS, FieldSpec
 from forms.models import (
     COUNTED_STATUSES,
     KEPT_STATUSES,
@@ -126,11 +126,15 @@ class FormDefinition:
     consents: list[Any]
     # Fields whose contact field was deleted since they were added.
     orphans: list[FormField] = field(default_factory=list)
+    # The account's custom field specs, for checking values without
+    # reading them again.
+    custom_fields: dict[str, FieldSpec] = field(default_factory=dict)
 
 
 def load_definition(form: Form) -> FormDefinition:
     """Load a form's fields with their contact field specs, lists and consents (4 queries)."""
-    specs = {spec.key: spec for spec in contact_queries.field_catalog(form.account)}
+    custom_fields = contact_queries.custom_field_specs(form.account)
+    specs = {spec.key: spec for spec in (*SYSTEM_FIELDS, *custom_fields.values())}
     visible: list[tuple[FormField, FieldSpec]] = []
     hidden: list[tuple[FormField, FieldSpec]] = []
     orphans: list[FormField] = []
@@ -159,6 +163,7 @@ def load_definition(form: Form) -> FormDefinition:
         target_list_ids=target_ids,
         consents=list(form.consents.filter(account_id=form.account_id)),
         orphans=orphans,
+        custom_fields=custom_fields,
     )
 
 

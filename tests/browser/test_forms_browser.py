@@ -22,7 +22,7 @@ def sign_in(page, email: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def test_scenario_06_marketer_publishes_form_and_visitor_signs_up(page, browser, owner, account):
+def test_marketer_publishes_form_and_visitor_signs_up(page, browser, owner, account):
     contact_actions.create_custom_field(account, label="מקור", key="source", type="text")
     shoes = list_actions.create_list(
         account, name="נעליים", is_public=True, public_description="עדכונים על נעליים חדשות"

@@ -218,14 +218,16 @@ def test_internal_error_keeps_submission_for_replay(account, target_list, monkey
 
     assert received.outcome == intake.Outcome.FAILED
     assert "RuntimeError" in received.submission.reason
-    # The transaction rolled back, so no half-applied contact is left.
-    assert not Contact.objects.filter(account=account).exists()
+    # The upsert committed on its own; the list, consent and event did not.
+    contact = Contact.objects.get(account=account, email="a@example.com")
+    assert not ListMembership.objects.filter(contact=contact).exists()
+    assert not ContactEvent.objects.filter(contact=contact, kind="form_submitted").exists()
 
     replayed = intake.replay_submission(received.submission)
 
     assert replayed.outcome == intake.Outcome.APPLIED
-    contact = Contact.objects.get(account=account, email="a@example.com")
     assert ListMembership.objects.filter(contact=contact, contact_list=target_list).exists()
+    assert ContactEvent.objects.filter(contact=contact, kind="form_submitted").count() == 1
 
 
 def test_invalid_hidden_value_is_left_out_with_warning(account):
