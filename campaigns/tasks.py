@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from campaigns import actions, queries, sending
+from campaigns import abtest, actions, queries, sending
 from campaigns.models import SendStatus
 from smoove.tasks_util import enqueue_on_commit
 
@@ -44,12 +44,11 @@ def tick() -> None:
     """Start scheduled sends, release due pulses, decide A/B tests and reap stale work."""
     now = timezone.now()
     queries.start_scheduled(now)
+    # Deciding first lets the winner's first pulse leave in this same tick.
+    abtest.decide_due(now)
     for account_id, send_id, tasks in sending.release_due_pulses(now):
         for _number in range(tasks):
             enqueue_on_commit(deliver_send, account_id, send_id)
-    from campaigns import abtest
-
-    abtest.decide_due(now)
     for account_id, send_id in sending.reap(now):
         enqueue_on_commit(redeliver_send, account_id, send_id)
     for send in queries.running_sends_without_work():

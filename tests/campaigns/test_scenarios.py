@@ -159,3 +159,55 @@ def test_scenario_08_answer_from_the_email(account, mailbox, celery_worker):
     assert ContactEvent.objects.filter(contact=guests[0], kind="message_clicked").count() == 1
     joined = ContactEvent.objects.filter(contact=guests[0], kind="list_joined", data__list_id=coming.pk)
     assert joined.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scenario_14_ab_newsletter(account, mailbox, celery_worker):
+    from django.test import Client
+
+    from tests.campaigns.conftest import BROWSER_AGENT, as_if_sent_earlier, pixel_path
+
+    contacts = [make_contact(account, email=f"reader{i:02d}@example.com") for i in range(50)]
+    message = email_message(account, subject="פרסומת: נושא ברירת מחדל")
+    subject_a = "פרסומת: מבצע סוף העונה"
+    subject_b = "פרסומת: רק היום – 30% הנחה"
+
+    send = actions.create_send(
+        account,
+        message,
+        list_ids=[make_list(account, "מנויים", contacts).pk],
+        variants=[{"subject": subject_a}, {"subject": subject_b}],
+        test_percent=20,
+        winner_metric="opens",
+        test_hours=4,
+    )
+    assert wait_for(lambda: Send.objects.get(pk=send.pk).status == SendStatus.RUNNING)
+    send.refresh_from_db()
+    assert send.decide_at is not None
+    tasks.tick()
+
+    # 20% of 50 get the test, half each subject; the rest wait.
+    assert wait_for(lambda: len(mailbox.messages) == 10)
+    time.sleep(0.5)
+    by_subject: dict[str, list] = {}
+    for received in mailbox.messages:
+        by_subject.setdefault(received["Subject"].strip(), []).append(received)
+    assert sorted(len(group) for group in by_subject.values()) == [5, 5]
+
+    # Three readers open subject B, one opens subject A.
+    as_if_sent_earlier()
+    person = Client(HTTP_USER_AGENT=BROWSER_AGENT)
+    for received in by_subject[subject_b][:3] + by_subject[subject_a][:1]:
+        person.get(pixel_path(received))
+
+    # Four hours pass.
+    Send.objects.filter(pk=send.pk).update(decide_at=timezone.now())
+    tasks.tick()
+
+    assert wait_for(lambda: len(mailbox.messages) == 50)
+    assert wait_for(lambda: Send.objects.get(pk=send.pk).status == SendStatus.DONE)
+    send.refresh_from_db()
+    assert send.winner_variant == 1
+    rest = mailbox.messages[10:]
+    assert {m["Subject"].strip() for m in rest} == {subject_b}
+    assert len({m["To"] for m in mailbox.messages}) == 50
