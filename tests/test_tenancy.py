@@ -137,7 +137,7 @@ ROUTES: dict[str, Public | AccountLevel | ObjectBound] = {
     "switch_account": ObjectBound(
         lambda w: {"pk": w.account.pk},
         # The view redirects home without switching when the user is not a
-        # member, the same answer as for an account that does not exist.
+        # member, the same response as for an account that does not exist.
         also_allowed={302: "redirects home without switching"},
     ),
     # Contacts, custom fields and imports.
@@ -195,7 +195,7 @@ ROUTES.update(forms_tenancy.routes(Public, AccountLevel, ObjectBound))
 ROUTES.update(campaigns_tenancy.routes(Public, AccountLevel, ObjectBound))
 
 # Views that are stubs raising NotImplementedError while they are written.
-# Their calls are expected to fail with that error only; remove a name here
+# Their calls are expected to fail with that error only. Remove a name here
 # when its view lands, so that its checks must pass.
 VIEWS_BEING_WRITTEN = {
     "contacts:import_index",
@@ -507,7 +507,7 @@ def test_outsider_account_pages_hide_other_rows(
     assert snapshot(world.account) == before
 
 
-# Without a session or key, nothing but public URLs answers.
+# Without a session or key, every URL that is not public rejects the request.
 
 
 @pytest.mark.parametrize("route", routes_of_kind(AccountLevel) + routes_of_kind(ObjectBound))
