@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from contacts import actions, queries
 from contacts.actions import ContactError, EventKind
 from contacts.fields import SYSTEM_FIELD_KEYS
-from contacts.models import Channel, Contact, CustomField, FieldType
+from contacts.models import Channel, ConsentStatus, Contact, CustomField, FieldType
 from lists import queries as list_queries
 from smoove.models import Account
 
@@ -97,7 +97,7 @@ class ContactSerializer(serializers.ModelSerializer[Contact]):
 
 
 class ConsentStateSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(choices=["granted", "revoked"])
+    status = serializers.ChoiceField(choices=ConsentStatus.choices)
     # A declared field named like a Field attribute; DRF keeps them apart.
     source = serializers.CharField(  # type: ignore[assignment]
         help_text="form, import, api, manual or unsubscribe."
