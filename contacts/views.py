@@ -286,15 +286,15 @@ def timeline_entries(
 
 def _card_lists(contact: Contact) -> dict[str, Any]:
     """Return the lists the contact is in and the static lists it could join."""
+    account = contact.account
     memberships = list(list_queries.memberships_of_contact(contact))
     static_ids = {membership.contact_list_id for membership in memberships}
-    in_list_ids = set(list_queries.list_ids_of_contact(contact))
-    all_lists = list(list_queries.lists_of_account(contact.account))
+    all_lists = list(list_queries.lists_of_account(account))
+    this_contact = queries.contacts_of_account(account).filter(pk=contact.pk)
+    dynamic_counts = list_queries.count_dynamic_members(account, all_lists, this_contact)
     return {
         "memberships": memberships,
-        "dynamic_lists": [
-            item for item in all_lists if item.kind == ListKind.DYNAMIC and item.pk in in_list_ids
-        ],
+        "dynamic_lists": [item for item in all_lists if dynamic_counts.get(item.pk)],
         "joinable_lists": [
             item for item in all_lists if item.kind == ListKind.STATIC and item.pk not in static_ids
         ],

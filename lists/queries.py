@@ -19,9 +19,7 @@ def lists_of_account(account: Account) -> QuerySet[ContactList]:
 
 def lists_with_counts(account: Account) -> QuerySet[ContactList]:
     """Return the account's lists; static lists carry member_count."""
-    return ContactList.objects.filter(account=account).annotate(
-        member_count=Count("memberships")
-    )
+    return ContactList.objects.filter(account=account).annotate(member_count=Count("memberships"))
 
 
 def public_lists(account: Account) -> QuerySet[ContactList]:
@@ -63,6 +61,39 @@ def count_matching(account: Account, conditions: dict[str, Any]) -> int:
     specs = {s.key: s for s in contact_queries.field_catalog(account)}
     selected = compile_conditions(account, conditions, specs)
     return Contact.objects.filter(account=account).filter(selected).count()
+
+
+def count_dynamic_members(
+    account: Account,
+    contact_lists: Iterable[ContactList],
+    contacts: QuerySet[Contact] | None = None,
+) -> dict[int, int | None]:
+    """Count each dynamic list's members among contacts, in one query.
+
+    Contacts default to all of the account's. Each list's conditions become
+    a filtered COUNT over one scan, and the field catalogue is read once.
+    A list whose conditions no longer compile counts as None.
+    """
+    specs = {s.key: s for s in contact_queries.field_catalog(account)}
+    counts: dict[int, int | None] = {}
+    aggregates = {}
+    for contact_list in contact_lists:
+        if contact_list.kind != ListKind.DYNAMIC:
+            continue
+        try:
+            selected = compile_conditions(account, contact_list.conditions, specs)
+        except ConditionError:
+            counts[contact_list.pk] = None
+            continue
+        # An empty Q cannot be a FILTER clause: no rules select every contact.
+        count = Count("pk", filter=selected) if selected else Count("pk")
+        aggregates[f"list_{contact_list.pk}"] = count
+    if aggregates:
+        if contacts is None:
+            contacts = Contact.objects.all()
+        totals = contacts.filter(account=account).aggregate(**aggregates)
+        counts.update({int(name[len("list_") :]): total for name, total in totals.items()})
+    return counts
 
 
 def dynamic_lists_using(

@@ -49,7 +49,11 @@ CONDITIONS_CHANGED_EVENT = "conditions-changed"
 @account_required
 def index(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
-    contact_lists = queries.with_member_counts(queries.lists_of_account(account))
+    contact_lists = list(queries.lists_with_counts(account))
+    dynamic_counts = queries.count_dynamic_members(account, contact_lists)
+    for contact_list in contact_lists:
+        if contact_list.kind == ListKind.DYNAMIC:
+            contact_list.member_count = dynamic_counts.get(contact_list.pk)  # type: ignore[attr-defined]
     return render(request, "lists/index.html", {"contact_lists": contact_lists})
 
 
