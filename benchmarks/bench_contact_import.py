@@ -179,7 +179,8 @@ def traced_peak(account: Account, path: Path) -> int:
 def main() -> None:
     if settings.DEBUG:
         raise SystemExit("Run with DEBUG=0: DEBUG keeps every query in memory.")
-    app.conf.task_eager_propagates = True
+    # Raise a failure of the eagerly run task here rather than store it.
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
 
     with tempfile.TemporaryDirectory() as folder:
         big = Path(folder) / "contacts-100k.csv"

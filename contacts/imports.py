@@ -1095,7 +1095,13 @@ def describe_reason(job: ImportJob, reason: dict[str, Any]) -> str:
 
 
 def issue_rows_for_csv(job: ImportJob) -> Iterator[list[str]]:
-    """Yield the open problem rows as a table: the original columns, the problem, the row number."""
+    """Yield the open problem rows as a table: the original columns, the problem, the row number.
+
+    Values are written as the file had them, so the marketer can fix the
+    rows and import the file again. Escaping cells that start with "=",
+    "+" or "-" against spreadsheet formulas would change phone numbers such
+    as "+972 50-000-0003", and the values came from the marketer's own file.
+    """
     issues = open_issues(job).order_by("row_number", "pk")
     longest = max((len(values) for values in issues.values_list("values", flat=True)), default=0)
     width = max(len(job.headers), longest)

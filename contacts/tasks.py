@@ -41,7 +41,7 @@ class ImportTask(Task):  # type: ignore[misc]
 
 @shared_task(base=ImportTask)
 def run_import(account_id: int, job_id: int) -> None:
-    """Apply an import's rows; enqueue the rest when the time budget runs out."""
+    """Apply an import's rows, and enqueue the rest when the time budget runs out."""
     account = Account.objects.filter(pk=account_id).first()
     job = ImportJob.objects.filter(account_id=account_id, pk=job_id).first()
     if account is None or job is None:

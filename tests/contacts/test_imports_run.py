@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contacts import actions as contact_actions
-from contacts import imports
+from contacts import imports, tasks
 from contacts.imports import NEW_TEXT_FIELD, RunOutcome
 from contacts.models import (
     Channel,
@@ -145,7 +145,7 @@ def test_bom_file_keeps_external_ids_as_text(account):
     assert contact(account, "tamar.shalom@example.com").external_id == "1010"
     assert contact(account, "shai.amar@example.com").external_id == "1015"
     assert contact(account, "yossi.cohen@example.com").external_id == "CRM-01001"
-    # Row 17 repeats row 2's address in other case; its values come last.
+    # Row 18 repeats row 2's address in other case, and its values come last.
     dana = Contact.objects.get(account=account, identity="dana.levi@example.co.il")
     assert dana.external_id == "CRM-01000"
     assert (
@@ -513,3 +513,58 @@ def test_replay_needs_finished_import(account):
 
     with pytest.raises(imports.ImportStateError):
         imports.replay_issues(account, job)
+
+
+@pytest.fixture
+def eager_celery():
+    from smoove.celery import app
+
+    # Under the Django namespace the setting is CELERY_TASK_ALWAYS_EAGER, so
+    # assigning task_always_eager would not take effect.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    yield app
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False
+
+
+@pytest.mark.django_db
+def test_task_reenqueues_itself_until_done(
+    account, monkeypatch, eager_celery, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(imports, "IMPORT_BATCH_SIZE", 4)
+    monkeypatch.setattr(imports, "TASK_TIME_BUDGET_SECONDS", 0)
+    job = start(account, "hebrew-excel-windows1255.csv")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.run_import.delay(account.pk, job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert job.processed_rows == 16
+    # One run per batch of four rows, each enqueueing the next.
+    assert len(callbacks) == 4
+    assert Contact.objects.filter(account=account).count() == 11
+
+
+@pytest.mark.django_db
+def test_task_failure_marks_import_failed(account, monkeypatch, eager_celery):
+    job = start(account, "hebrew-excel-windows1255.csv")
+
+    def broken_batch(*args, **kwargs):
+        raise RuntimeError("a bug in a batch")
+
+    monkeypatch.setattr(imports, "_apply_batch", broken_batch)
+    result = tasks.run_import.apply(args=(account.pk, job.pk))
+
+    job.refresh_from_db()
+    assert result.failed()
+    assert job.status == ImportStatus.FAILED
+    assert "internal error" in job.error
+    assert job.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_task_for_missing_job_does_nothing(account, eager_celery):
+    result = tasks.run_import.apply(args=(account.pk, 999_999))
+
+    assert result.successful()
+    assert not ImportJob.objects.exists()
