@@ -4,7 +4,7 @@ Both targets run in one gunicorn (2 sync workers, production settings)
 with the full middleware stack. The load comes from threads in this
 process over loopback, one new connection per request because sync
 workers close each one. Each form POST is a new visitor: a new contact
-with a hidden value, a target list and email consent, so a submission
+with a hidden value, a target list and email consent. So a submission
 costs its stored row, the upsert (which locks the account row), the list
 membership, the consent record and three events. The floor is a view
 that returns 200 to the same POST. Per-IP and per-form rate limits are

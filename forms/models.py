@@ -234,10 +234,11 @@ class Submission(models.Model):
     )
     # Everything the browser sent, size-capped, for the record.
     raw = models.JSONField(default=dict)
-    # What the form accepted at receipt, so a replay after the form changed
-    # applies what the visitor saw: contact values by field key, hidden
-    # values resolved from the form definition and the page address, the
-    # chosen list ids, and the consent wording of each ticked channel.
+    # The parts of the POST the form accepted at receipt. A replay after the
+    # form changed therefore applies what the visitor saw. They are contact
+    # values by field key, hidden values resolved from the form definition
+    # and the page address, the chosen list ids, and the consent wording of
+    # each ticked channel.
     values = models.JSONField(default=dict)
     hidden_values = models.JSONField(default=dict)
     list_ids = models.JSONField(default=list)

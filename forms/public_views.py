@@ -33,9 +33,10 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    # NOTE: behind a proxy every visitor shares the proxy's address, so the
-    # per-IP limit then counts them together; the proxy must set
-    # REMOTE_ADDR (gunicorn's forwarded_allow_ips) for it to be per visitor.
+    # NOTE: behind a proxy every visitor has the proxy's address, so the
+    # per-IP limit counts them together. It counts each visitor only when
+    # the server sets REMOTE_ADDR from the proxy (gunicorn's
+    # forwarded_allow_ips).
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -204,7 +205,10 @@ def _retry(
     values: dict[str, Any] = {}
     for form_field, _spec in definition.visible:
         items = request.POST.getlist(form_field.field_key)
-        values[form_field.field_key] = items if len(items) > 1 else (items[0] if items else "")
+        if len(items) > 1:
+            values[form_field.field_key] = items
+        else:
+            values[form_field.field_key] = items[0] if items else ""
     chosen = [int(item) for item in request.POST.getlist(intake.LISTS_INPUT) if item.isdigit()]
     ticked = [
         consent.channel

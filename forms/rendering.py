@@ -1,4 +1,4 @@
-"""What a visitor sees of a form: inputs built from the definition, and the embed snippets."""
+"""The visitor's view of a form: inputs built from its definition, and the embed snippets."""
 
 import secrets
 from dataclasses import dataclass, field

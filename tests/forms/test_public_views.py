@@ -145,7 +145,7 @@ def test_view_pixel_counts_a_view(account, client: Client):
     assert form.view_count == 1
 
 
-def test_landing_page_with_two_forms_keeps_each_hidden_value(account, source_field, client: Client):
+def test_two_forms_on_page_split_report(account, source_field, client: Client):
     top = build_form(account, name="עליון", hidden={"source": "טופס 1"})
     bottom = build_form(account, name="תחתון", hidden={"source": "טופס 2"})
     page = actions.create_page(account, name="מבצע קיץ", form=top)
