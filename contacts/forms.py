@@ -77,7 +77,10 @@ def _form_field(spec: FieldSpec, label: str, stored: Any) -> forms.Field:
             required=False,
             max_length=32,
             widget=forms.TextInput(attrs={"type": "tel", "dir": "ltr", "autocomplete": "off"}),
-            help_text=_("Israeli numbers as you usually write them (050-123-4567); others with +."),
+            help_text=_(
+                "Write Israeli numbers as usual (050-123-4567), and numbers abroad with "
+                "their country code (+44…)."
+            ),
         )
     if spec.key == "gender":
         return forms.ChoiceField(
