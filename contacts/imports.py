@@ -277,6 +277,8 @@ def _iter_xlsx_records(job: ImportJob) -> Iterator[list[str]]:
     NOTE: openpyxl's read-only mode streams the sheet's rows, but it loads
     the workbook's shared-string table whole, so memory grows with the
     number of distinct texts in the file (not with its rows of numbers).
+    It also skips hyperlinks, so a mailto: link yields the cell's text,
+    which is the address itself when Excel made the link from it.
     """
     with _open_binary(job) as handle:
         try:

@@ -3,6 +3,7 @@
 import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -568,3 +569,23 @@ def test_task_for_missing_job_does_nothing(account, eager_celery):
 
     assert result.successful()
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_xlsx_mailto_and_numeric_cells_normalise(account, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["אימייל", "נייד", "מזהה"])
+    sheet.append(["mailto:Avi.Cohen@Example.com", 541234567, 1000])
+    sheet.append([" Bat@Example.com ", 972521234567, "000123"])
+    path = tmp_path / "links.xlsx"
+    workbook.save(path)
+
+    run(account, start(account, "links.xlsx", content=path.read_bytes()))
+
+    avi = contact(account, "avi.cohen@example.com")
+    assert avi.mobile == "+972541234567"
+    assert avi.external_id == "1000"
+    bat = contact(account, "bat@example.com")
+    assert bat.mobile == "+972521234567"
+    assert bat.external_id == "000123"
