@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +58,11 @@ def _fail(field_name: str, message: str) -> FormError:
     return FormError(message, {field_name: message})
 
 
+def _max_length(model: type[models.Model], name: str) -> int:
+    """Return a text column's max_length, or 0 for a column without one."""
+    return int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
+
+
 def identity_key(account: Account) -> str:
     return IDENTITY_FIELD[IdentifierPolicy(account.identifier_policy)]
 
@@ -101,7 +106,7 @@ def update_form(account: Account, form: Form, changes: dict[str, Any]) -> Form:
     """Change a form's texts, after-submit behaviour and double opt-in; raise FormError."""
     for name in FORM_TEXT_SETTINGS:
         if name in changes:
-            limit = Form._meta.get_field(name).max_length
+            limit = _max_length(Form, name)
             value = str(changes[name] or "").strip()
             if limit and len(value) > limit:
                 raise _fail(
@@ -226,7 +231,7 @@ def _apply_field_changes(form_field: FormField, changes: dict[str, Any]) -> None
     for name in ("label", "placeholder", "fixed_value"):
         if name in changes:
             value = str(changes[name] or "").strip()
-            limit = FormField._meta.get_field(name).max_length or 0
+            limit = _max_length(FormField, name)
             if len(value) > limit:
                 raise _fail(
                     name, _("The value is longer than %(max)d characters.") % {"max": limit}
@@ -433,7 +438,7 @@ def update_page(account: Account, page: LandingPage, changes: dict[str, Any]) ->
     for name in PAGE_TEXT_SETTINGS:
         if name in changes:
             value = str(changes[name] or "").strip()
-            limit = LandingPage._meta.get_field(name).max_length
+            limit = _max_length(LandingPage, name)
             if limit and len(value) > limit:
                 raise _fail(
                     name, _("The value is longer than %(max)d characters.") % {"max": limit}

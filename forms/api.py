@@ -51,13 +51,16 @@ def raise_form_error(exc: FormError) -> NoReturn:
     raise serializers.ValidationError(errors) from exc
 
 
+# DRF's serializer metaclass takes declared fields out of the class, so
+# field names that Field also has (label, required, fields) work at run
+# time. The stubs do not model that, hence the type: ignore comments.
 class VisibleFieldSerializer(serializers.Serializer[Any]):
     field_key = serializers.CharField(
         help_text="A system field key (email, mobile, …) or a custom field key."
     )
-    label = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=200)  # type: ignore[assignment]
     placeholder = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    required = serializers.BooleanField(required=False, default=False)
+    required = serializers.BooleanField(required=False, default=False)  # type: ignore[assignment]
 
 
 class HiddenFieldSerializer(serializers.Serializer[Any]):
@@ -78,7 +81,7 @@ class ConsentSerializer(serializers.Serializer[Any]):
     wording = serializers.CharField(
         max_length=2000, help_text="The text the visitor agrees to; stored with each consent."
     )
-    required = serializers.BooleanField(required=False, default=False)
+    required = serializers.BooleanField(required=False, default=False)  # type: ignore[assignment]
 
 
 class FormSerializer(serializers.Serializer[Any]):
@@ -98,7 +101,7 @@ class FormSerializer(serializers.Serializer[Any]):
     double_opt_in = serializers.BooleanField()
     confirmation_subject = serializers.CharField()
     confirmation_text = serializers.CharField()
-    fields = VisibleFieldSerializer(many=True)
+    fields = VisibleFieldSerializer(many=True)  # type: ignore[assignment]
     hidden_fields = HiddenFieldSerializer(many=True)
     public_list_ids = serializers.ListField(
         child=serializers.IntegerField(), help_text="Public lists offered as checkboxes."
@@ -139,7 +142,7 @@ class FormWriteSerializer(serializers.Serializer[Any]):
     double_opt_in = serializers.BooleanField(required=False)
     confirmation_subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     confirmation_text = serializers.CharField(required=False, allow_blank=True)
-    fields = VisibleFieldSerializer(
+    fields = VisibleFieldSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="Replaces the visible fields, in this order."
     )
     hidden_fields = HiddenFieldSerializer(

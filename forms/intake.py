@@ -14,6 +14,7 @@
    marketer's corrected values if given.
 """
 
+import datetime
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -657,7 +658,7 @@ def remind_unconfirmed(form: Form, submission_ids: Sequence[int] | None = None) 
     A submission gets at most MAX_REMINDERS reminders, at least
     REMINDER_INTERVAL_SECONDS apart. Returns how many were queued.
     """
-    due_before = timezone.now() - timezone.timedelta(seconds=REMINDER_INTERVAL_SECONDS)
+    due_before = timezone.now() - datetime.timedelta(seconds=REMINDER_INTERVAL_SECONDS)
     candidates = Submission.objects.filter(
         account_id=form.account_id,
         form=form,

@@ -178,7 +178,7 @@ class Slot(models.TextChoices):
     BOTTOM = "bottom", _("Bottom")
 
 
-SLOT_ORDER = {Slot.TOP: 0, Slot.MIDDLE: 1, Slot.BOTTOM: 2}
+SLOT_ORDER: dict[str, int] = {Slot.TOP: 0, Slot.MIDDLE: 1, Slot.BOTTOM: 2}
 
 
 class Placement(models.Model):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -69,8 +70,9 @@ def _save(request: HttpRequest, page: Any) -> dict[str, str]:
                 if name in request.POST
             },
         )
-        if request.FILES.get("image"):
-            actions.set_page_image(account, page, request.FILES["image"])
+        upload = request.FILES.get("image")
+        if isinstance(upload, UploadedFile):
+            actions.set_page_image(account, page, upload)
         elif request.POST.get("remove_image"):
             actions.set_page_image(account, page, None)
         for slot in Slot.values:

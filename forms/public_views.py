@@ -116,7 +116,7 @@ def landing_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def page_image(request: HttpRequest, token: str) -> HttpResponse:
+def page_image(request: HttpRequest, token: str) -> FileResponse:
     page = queries.get_published_page(token)
     if not page.image:
         raise Http404("The page has no image.")

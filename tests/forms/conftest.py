@@ -14,7 +14,7 @@ from forms import actions, intake
 from forms.models import Form
 from lists import actions as list_actions
 from lists.models import ContactList
-from smoove.models import Account
+from smoove.models import Account, Membership, User
 
 CONSENT_WORDING = "אני מסכים/ה לקבל דיוור פרסומי במייל"
 
@@ -24,6 +24,24 @@ def _english() -> Iterator[None]:
     """Check messages in English, the source language, whatever the default."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def account(owner_membership: Membership) -> Account:
+    """Return the paid account, with English pages, so messages read as in the source."""
+    account = owner_membership.account
+    account.language = "en"
+    account.save(update_fields=["language"])
+    return account
+
+
+@pytest.fixture
+def owner(owner_membership: Membership) -> User:
+    """Return the account's owner, who reads the marketer's screens in English."""
+    user = owner_membership.user
+    user.language = "en"
+    user.save(update_fields=["language"])
+    return user
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Double opt-in end to end: submission, email over SMTP through a real worker, confirmation."""
 
+import datetime
 import re
 import time
 from urllib.parse import urlparse
@@ -87,7 +88,7 @@ def test_unconfirmed_submission_can_be_reminded(account, celery_worker, mailbox,
     wait_for_messages(mailbox, 1)
     # A day passes without a click.
     Submission.objects.filter(pk=received.submission.pk).update(
-        confirmation_sent_at=received.submission.created_at - intake.timezone.timedelta(days=2)
+        confirmation_sent_at=received.submission.created_at - datetime.timedelta(days=2)
     )
 
     listed = owner_client.get(reverse("forms:submissions", args=[form.pk]) + "?status=awaiting")

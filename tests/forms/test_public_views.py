@@ -1,12 +1,15 @@
 """Visitor pages: hosted form, landing page with several forms, iframe, limits, escaping."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from contacts.models import Contact
-from forms import actions, queries
+from forms import actions, queries, rendering
 from forms.models import Form, Submission, SubmissionStatus
+from forms.queries import load_definition
 from tests.forms.conftest import build_form
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +20,8 @@ def form_url(form: Form, name: str = "public_forms:form") -> str:
 
 
 def test_hosted_form_shows_fields_and_counts_view(account, client: Client):
+    account.language = "he"
+    account.save(update_fields=["language"])
     form = build_form(account)
 
     response = client.get(form_url(form))
@@ -199,3 +204,47 @@ def test_confirm_link_with_bad_signature_is_not_found(client: Client):
     response = client.get(reverse("public_forms:confirm", args=["not-a-signature"]))
 
     assert response.status_code == 404
+
+
+def test_query_parameter_travels_from_page_to_submission(account, source_field, client: Client):
+    form = build_form(account, hidden={"source": "direct"}, query_param="utm_source")
+    page = actions.create_page(account, name="קמפיין", form=form)
+    actions.publish_page(account, page, True)
+
+    shown = client.get(
+        reverse("public_forms:page", args=[page.public_token]) + "?utm_source=facebook"
+    )
+    action = re.search(r'<form method="post" action="([^"]+)"', shown.content.decode()).group(1)
+    client.post(
+        action.replace("&amp;", "&"),
+        {"email": "fb@example.com", "_page": page.public_token, "_slot": "top"},
+    )
+
+    assert "utm_source=facebook" in action
+    assert Contact.objects.get(email="fb@example.com").fields["source"] == "facebook"
+
+
+def test_embed_snippet_posts_to_token_address(account):
+    form = build_form(account)
+
+    snippet = rendering.embed_snippet(load_definition(form))
+
+    assert f'action="{rendering.public_url(form)}"' in snippet
+    assert 'name="_url"' in snippet
+    assert 'name="_nonce"' in snippet
+    assert "view.gif" in snippet
+    assert "location.search" in snippet
+
+
+def test_submission_query_count_is_bounded(
+    account, target_list, client: Client, django_assert_max_num_queries
+):
+    form = build_form(account, targets=[target_list])
+    client.post(form_url(form), {"email": "warm@example.com", "_consent_email": "1", "_nonce": "w"})
+
+    with django_assert_max_num_queries(32):
+        response = client.post(
+            form_url(form), {"email": "a@example.com", "_consent_email": "1", "_nonce": "n"}
+        )
+
+    assert response.status_code == 200

@@ -245,3 +245,35 @@ def test_outsider_gets_404_on_submission_and_page(account, outsider_client: Clie
     assert Submission.objects.get(pk=kept.pk).status == SubmissionStatus.INVALID
     page.refresh_from_db()
     assert page.name == "דף"
+
+
+def test_submission_pages_escape_visitor_values(account, source_field, owner_client: Client):
+    form = build_form(account, hidden={"source": "<i>x</i>"})
+    kept = submit(form, email="<script>alert(1)</script>", first_name="<b>בועז</b>").submission
+
+    listed = owner_client.get(reverse("forms:submissions", args=[form.pk]))
+    detail = owner_client.get(reverse("forms:submission_detail", args=[form.pk, kept.pk]))
+
+    for response in (listed, detail):
+        body = response.content.decode()
+        assert "<script>alert(1)</script>" not in body
+        assert "&lt;script&gt;" in body
+        assert "<i>x</i>" not in body
+
+
+def test_over_plan_submission_is_marked(db):
+    from tests.conftest import client_for, make_account
+
+    membership = make_account("עסק קטן", "small@example.com")
+    account = membership.account
+    from smoove import actions as account_actions
+
+    account_actions.set_plan(account, account.plan, 0)
+    account.refresh_from_db()
+    form = build_form(account, consent=False)
+    submit(form, email="over@example.com")
+
+    response = client_for(membership.user).get(reverse("forms:submissions", args=[form.pk]))
+
+    assert 'data-testid="over-plan"' in response.content.decode()
+    assert Contact.objects.get(account=account, email="over@example.com").over_plan
