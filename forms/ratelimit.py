@@ -47,10 +47,12 @@ def _count(key: str, window: int) -> int:
             # The entry expired between add and incr.
             cache.set(key, 1, timeout=window)
             return 1
+    # SET NX starts the window with its expiry, so every key expires even
+    # if a process dies between the two commands.
     pipeline = client.pipeline()
+    pipeline.set(key, 0, ex=window, nx=True)
     pipeline.incr(key)
-    pipeline.expire(key, window, nx=True)
-    count, _expiry_set = pipeline.execute()
+    _created, count = pipeline.execute()
     return int(count)
 
 

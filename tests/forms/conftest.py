@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import translation
 
@@ -47,6 +48,7 @@ def owner(owner_membership: Membership) -> User:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """Forget submission counters of earlier tests, which share 127.0.0.1."""
+    cache.clear()
     if not settings.REDIS_URL:
         return
     client = redis.Redis.from_url(settings.REDIS_URL)

@@ -248,3 +248,23 @@ def test_submission_query_count_is_bounded(
         )
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["redis", "cache"])
+def test_rate_limit_counts_per_ip_and_form(settings, backend):
+    from forms import ratelimit
+
+    if backend == "cache":
+        settings.REDIS_URL = ""
+    settings.FORMS_RATE_LIMITS = {"per_ip": (2, 60), "per_form": (3, 60)}
+
+    first_ip = [ratelimit.allow_submission(999_001, "198.51.100.1") for _ in range(3)]
+    other_ip = ratelimit.allow_submission(999_001, "198.51.100.2")
+    whole_form = ratelimit.allow_submission(999_001, "198.51.100.3")
+    other_form = ratelimit.allow_submission(999_002, "198.51.100.1")
+
+    assert first_ip == [True, True, False]
+    # Blocked attempts count too, so this fourth one passes the form's limit of 3.
+    assert other_ip is False
+    assert whole_form is False
+    assert other_form is True
