@@ -40,6 +40,7 @@ from contacts.normalize import (
     normalize_phone,
     normalize_text,
 )
+from smoove.bulk import bulk_insert
 from smoove.models import Account, IdentifierPolicy
 
 logger = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ def upsert_contacts(
                 update_fields.update(k if k in SYSTEM_FIELD_KEYS else "fields" for k in changes)
                 changes_by_identity[identity] = changes
 
-        Contact.objects.bulk_create(to_create)
+        bulk_insert(Contact, to_create, assign_ids=True)
         if to_update:
             Contact.objects.bulk_update(to_update, [*sorted(update_fields), "updated_at"])
 
@@ -266,7 +267,7 @@ def upsert_contacts(
             )
             for identity, changes in changes_by_identity.items()
         ]
-        ContactEvent.objects.bulk_create(events)
+        bulk_insert(ContactEvent, events)
 
     created_ids = {id(contact) for contact in to_create}
     for identity, indexes in indexes_by_identity.items():
@@ -418,10 +419,12 @@ def record_events(
     account: Account, items: Iterable[tuple[Contact, str, dict[str, Any]]]
 ) -> list[ContactEvent]:
     now = timezone.now()
-    return ContactEvent.objects.bulk_create(
+    events = [
         ContactEvent(account=account, contact=contact, kind=kind, data=data, occurred_at=now)
         for contact, kind, data in items
-    )
+    ]
+    bulk_insert(ContactEvent, events)
+    return events
 
 
 def record_consent(

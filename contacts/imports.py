@@ -51,6 +51,7 @@ from contacts.normalize import InvalidValue, normalize_boolean, strip_invisible
 from lists import actions as list_actions
 from lists import queries as list_queries
 from lists.models import ContactList, ListKind
+from smoove.bulk import bulk_insert
 from smoove.models import Account, IdentifierPolicy, User
 
 logger = logging.getLogger(__name__)
@@ -917,7 +918,7 @@ def grant_import_consent(account: Account, job: ImportJob, contacts: Iterable[Co
         for channel in channels
         if (contact.pk, channel) not in blocked and _has_address(contact, channel)
     ]
-    ConsentRecord.objects.bulk_create(records)
+    bulk_insert(ConsentRecord, records)
     contact_actions.record_events(
         account,
         (
