@@ -256,6 +256,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contacts, lists, custom fields and contact events of one account.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status" field with different choices; name each
+    # enum after its model so generated clients read well.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentStatusEnum": "contacts.models.ConsentStatus",
+        "FormStatusEnum": "forms.models.FormStatus",
+        "SubmissionStatusEnum": "forms.models.SubmissionStatus",
+        "SendStatusEnum": "campaigns.models.SendStatus",
+        "DeliveryStatusEnum": "campaigns.models.DeliveryStatus",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
