@@ -289,6 +289,15 @@ def _breakdowns(request: HttpRequest, by_value: dict[str, Any]) -> list[tuple[An
     return [(labels.get(key, key), key, rows) for key, rows in by_value.items()]
 
 
+def _field_labels(request: HttpRequest) -> dict[str, str]:
+    return {spec.key: str(spec.label) for spec in contact_queries.field_catalog(_account(request))}
+
+
+def _labelled(labels: dict[str, str], values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Pair each value with its contact field's label; unknown keys stay as they are."""
+    return [(labels.get(key, key), value) for key, value in (values or {}).items()]
+
+
 STATUS_FILTERS = {
     "kept": KEPT_STATUSES,
     "awaiting": (SubmissionStatus.AWAITING_CONFIRMATION,),
@@ -304,6 +313,9 @@ def submissions(request: HttpRequest, pk: int) -> HttpResponse:
     if shown in STATUS_FILTERS:
         rows = rows.filter(status__in=STATUS_FILTERS[shown])
     page = Paginator(rows, SUBMISSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = _field_labels(request)
+    for submission in page:
+        submission.hidden_display = _labelled(labels, submission.hidden_values)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "page_obj": page,
@@ -326,9 +338,17 @@ def submission_detail(request: HttpRequest, pk: int, submission_pk: int) -> Http
         for form_field, spec in definition.visible
         if not isinstance(submission.values.get(key := form_field.field_key), list)
     ]
+    labels = _field_labels(request)
     context = {
         "form": form,
         "submission": submission,
+        "error_rows": _labelled(labels, submission.errors),
+        "hidden_rows": _labelled(labels, submission.hidden_values),
+        "consent_rows": [
+            (Channel(channel).label if channel in Channel.values else channel, wording)
+            for channel, wording in (submission.consents or {}).items()
+        ],
+        "left_to_right": {"email", "mobile", "phone"},
         "editable": editable,
         "can_replay": submission.status in REPLAYABLE_STATUSES,
         "can_remind": submission.status == SubmissionStatus.AWAITING_CONFIRMATION,
