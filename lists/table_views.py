@@ -11,7 +11,7 @@ from contacts import table_views
 from contacts.models import Contact
 from lists import queries as list_queries
 from lists.conditions import ConditionError
-from lists.models import ContactList
+from lists.models import ContactList, ListKind
 from smoove.decorators import account_required
 from smoove.models import Account
 
@@ -54,6 +54,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         contact_list=contact_list,
         member_count=member_count,
         condition_error=condition_error,
+        # Members of a static list can be ticked and removed from the table.
+        removable_from=contact_list if contact_list.kind == ListKind.STATIC else None,
     )
     return table_views.render_table(request, "lists/detail.html", context)
 
