@@ -96,11 +96,16 @@ def builder(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _section(
-    request: HttpRequest, form: Form, section: str, errors: dict[str, str] | None = None
+    request: HttpRequest,
+    form: Form,
+    section: str,
+    errors: dict[str, str] | None = None,
+    *,
+    saved: bool = False,
 ) -> HttpResponse:
     """Return a builder section's fragment to htmx, or go back to the builder."""
     if request.htmx:  # type: ignore[attr-defined]
-        context = _builder_context(request, form, errors=errors or {})
+        context = _builder_context(request, form, errors=errors or {}, saved=saved)
         return render(request, f"forms/_partials/{section}.html", context)
     for message in (errors or {}).values():
         messages.error(request, message)
@@ -187,7 +192,7 @@ def update_settings(request: HttpRequest, pk: int) -> HttpResponse:
         return _section(request, form, "settings", exc.field_errors)
     if not request.htmx:  # type: ignore[attr-defined]
         messages.success(request, _("The form settings were saved."))
-    return _section(request, form, "settings")
+    return _section(request, form, "settings", saved=True)
 
 
 @account_required
@@ -205,7 +210,7 @@ def update_lists(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except FormError as exc:
         return _section(request, form, "lists", exc.field_errors)
-    return _section(request, form, "lists")
+    return _section(request, form, "lists", saved=True)
 
 
 @account_required
@@ -226,7 +231,7 @@ def update_consent(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except FormError as exc:
             errors.update(exc.field_errors)
-    return _section(request, form, "consent", errors)
+    return _section(request, form, "consent", errors, saved=not errors)
 
 
 @account_required

@@ -268,3 +268,42 @@ def test_rate_limit_counts_per_ip_and_form(settings, backend):
     assert other_ip is False
     assert whole_form is False
     assert other_form is True
+
+
+def test_typed_fields_render_and_submit(account, client: Client):
+    from contacts import actions as contact_actions
+
+    contact_actions.create_custom_field(
+        account, label="תחום", key="topic", type="choice", choices=["נעליים", "תיקים"]
+    )
+    contact_actions.create_custom_field(
+        account, label="מוצרים", key="products", type="multi_choice", choices=["X", "Y", "Z"]
+    )
+    contact_actions.create_custom_field(account, label="תאריך אירוע", key="event_day", type="date")
+    contact_actions.create_custom_field(account, label="חבר מועדון", key="member", type="boolean")
+    form = build_form(account, extra_fields=("gender", "topic", "products", "event_day", "member"))
+
+    shown = client.get(form_url(form)).content.decode()
+    client.post(
+        form_url(form),
+        {
+            "email": "typed@example.com",
+            "gender": "female",
+            "topic": "תיקים",
+            "products": ["X", "Z"],
+            "event_day": "2026-05-01",
+            "member": "1",
+        },
+    )
+
+    assert '<select id="-gender" name="gender"' in shown
+    assert '<select id="-topic" name="topic"' in shown
+    assert shown.count('type="checkbox" name="products"') == 3
+    assert 'type="date" name="event_day"' in shown
+    assert 'type="checkbox" name="member"' in shown
+    contact = Contact.objects.get(email="typed@example.com")
+    assert contact.gender == "female"
+    assert contact.fields["topic"] == "תיקים"
+    assert contact.fields["products"] == ["X", "Z"]
+    assert contact.fields["event_day"] == "2026-05-01"
+    assert contact.fields["member"] is True

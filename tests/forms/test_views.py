@@ -277,3 +277,21 @@ def test_over_plan_submission_is_marked(db):
 
     assert 'data-testid="over-plan"' in response.content.decode()
     assert Contact.objects.get(account=account, email="over@example.com").over_plan
+
+
+def test_settings_save_returns_fragment(account, owner_client: Client):
+    form = build_form(account)
+
+    response = owner_client.post(
+        reverse("forms:update_settings", args=[form.pk]),
+        {"name": "שם חדש", "after_submit": "page", "thank_you_title": "תודה!"},
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    assert body.startswith('<section class="card" id="settings">')
+    assert "Saved." in body
+    form.refresh_from_db()
+    assert form.name == "שם חדש"
+    assert form.after_submit == "page"
+    assert form.thank_you_title == "תודה!"
