@@ -141,6 +141,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Israeli businesses read dates day first in either language.
+FORMAT_MODULE_PATH = ["smoove.formats"]
 DEFAULT_ACCOUNT_TIME_ZONE = "Asia/Jerusalem"
 
 STATIC_URL = "static/"

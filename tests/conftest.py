@@ -140,7 +140,6 @@ def celery_worker(transactional_db: Any) -> Iterator[Any]:
     from smoove import queues
     from smoove.celery import app
 
-    app.conf.task_always_eager = False
     with start_worker(
         app,
         pool="solo",
