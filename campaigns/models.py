@@ -199,6 +199,8 @@ class Delivery(models.Model):
     claim_token = models.CharField(max_length=32)
     attempts = models.PositiveSmallIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
+    # When the row was last claimed or marked sending; the reaper's lease
+    # counts from here.
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=200, blank=True, default="")

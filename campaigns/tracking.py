@@ -8,6 +8,7 @@ the delivery the signature vouches for.
 
 import base64
 import datetime
+import functools
 import hmac
 import re
 
@@ -67,19 +68,24 @@ def read_token(purpose: str, token: str, count: int) -> tuple[int, ...] | None:
         return None
 
 
+@functools.cache
+def _url_prefix(name: str) -> str:
+    """Return SITE_URL plus the route of a public view, up to its token."""
+    placeholder = "0"
+    path = reverse(f"campaigns_public:{name}", args=[placeholder])
+    return settings.SITE_URL + path[: path.rindex(placeholder)]
+
+
 def click_url(delivery_id: int, link_id: int) -> str:
-    token = make_token("click", delivery_id, link_id)
-    return settings.SITE_URL + reverse("campaigns_public:click", args=[token])
+    return f"{_url_prefix('click')}{make_token('click', delivery_id, link_id)}/"
 
 
 def open_url(delivery_id: int) -> str:
-    token = make_token("open", delivery_id)
-    return settings.SITE_URL + reverse("campaigns_public:open", args=[token])
+    return f"{_url_prefix('open')}{make_token('open', delivery_id)}/"
 
 
 def unsubscribe_url(delivery_id: int) -> str:
-    token = make_token("unsubscribe", delivery_id)
-    return settings.SITE_URL + reverse("campaigns_public:unsubscribe", args=[token])
+    return f"{_url_prefix('unsubscribe')}{make_token('unsubscribe', delivery_id)}/"
 
 
 def scanner_reason(
