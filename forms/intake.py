@@ -569,18 +569,29 @@ class ConfirmationError(Exception):
     """A confirmation link that is invalid or expired."""
 
 
-def confirm_submission(token: str) -> Received:
-    """Apply the submission a confirmation link names; a second click changes nothing.
-
-    Raises ConfirmationError when the link is tampered with or expired.
-    """
+def submission_of_token(token: str) -> Submission:
+    """Return the submission a confirmation link names; raise ConfirmationError if invalid."""
     try:
         payload = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
     except signing.BadSignature as exc:
         raise ConfirmationError(str(exc)) from exc
-    submission = Submission.objects.filter(pk=payload.get("submission")).first()
+    submission = (
+        Submission.objects.select_related("form__account")
+        .filter(pk=payload.get("submission"))
+        .first()
+    )
     if submission is None:
         raise ConfirmationError("The submission no longer exists.")
+    return submission
+
+
+def confirm_submission(token: str) -> Received:
+    """Apply the submission a confirmation link names; a second click changes nothing.
+
+    Raises ConfirmationError when the link is tampered with or expired, or
+    the submission is neither waiting nor applied.
+    """
+    submission = submission_of_token(token)
     if submission.status == SubmissionStatus.APPLIED:
         return Received(Outcome.APPLIED, submission)
     if submission.status != SubmissionStatus.AWAITING_CONFIRMATION:

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from forms import intake, queries, ratelimit
-from forms.models import SLOT_ORDER, AfterSubmit, Form, LandingPage
+from forms.models import SLOT_ORDER, AfterSubmit, Form, LandingPage, SubmissionStatus
 from forms.queries import FormDefinition, load_definition
 from forms.rendering import MODE_INPUT, RenderedForm, render_form
 
@@ -319,21 +319,35 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, signed: str) -> HttpResponse:
-    """Apply a double opt-in submission from its emailed link."""
+    """Ask the visitor to confirm a double opt-in, and apply it on their click.
+
+    Opening the link only shows a button: mail scanners open links in
+    emails, and a consent must come from the person. The signed token
+    in the address is the authority, so the POST needs no CSRF token.
+    """
     try:
-        received = intake.confirm_submission(signed)
+        submission = intake.submission_of_token(signed)
     except intake.ConfirmationError:
         with translation.override("he"):
             return render(request, "forms/public/confirm_invalid.html", status=404)
-    form = received.submission.form
+    form = submission.form
     with translation.override(_language(form)):
+        if request.method != "POST":
+            if submission.status == SubmissionStatus.APPLIED:
+                return render(request, "forms/public/confirmed.html", {"form": form})
+            return render(request, "forms/public/confirm.html", {"form": form})
+        try:
+            received = intake.confirm_submission(signed)
+        except intake.ConfirmationError:
+            return render(request, "forms/public/confirm_invalid.html", status=404)
         if received.outcome != intake.Outcome.APPLIED:
             # Kept for the marketer to replay; the visitor's part is done.
             logger.warning(
                 "confirmed submission was kept",
-                extra={"submission_id": received.submission.pk},
+                extra={"account_id": form.account_id, "submission_id": submission.pk},
             )
         if form.after_submit == AfterSubmit.REDIRECT and form.redirect_url:
             return redirect(form.redirect_url)

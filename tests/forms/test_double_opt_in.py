@@ -61,11 +61,19 @@ def test_double_opt_in_joins_lists_only_after_confirmation(
     assert "נועה" in text
     link = LINK.search(text).group(0)
 
-    confirmed = visitor.get(urlparse(link).path)
-    again = visitor.get(urlparse(link).path)
+    # Opening the link, as a mail scanner would, shows a button and applies nothing.
+    opened = visitor.get(urlparse(link).path)
+    assert 'data-testid="confirm"' in opened.content.decode()
+    assert not Contact.objects.filter(account=account).exists()
+
+    confirmed = visitor.post(urlparse(link).path)
+    again = visitor.post(urlparse(link).path)
+    reopened = visitor.get(urlparse(link).path)
 
     assert confirmed.status_code == 200
+    assert 'data-testid="confirmed"' in confirmed.content.decode()
     assert again.status_code == 200
+    assert 'data-testid="confirmed"' in reopened.content.decode()
     contact = Contact.objects.get(account=account, email="noa@example.com")
     assert contact.first_name == "נועה"
     assert (

@@ -201,9 +201,10 @@ def test_page_token_of_another_account_is_ignored(account, outsider_account, cli
 
 
 def test_confirm_link_with_bad_signature_is_not_found(client: Client):
-    response = client.get(reverse("public_forms:confirm", args=["not-a-signature"]))
+    url = reverse("public_forms:confirm", args=["not-a-signature"])
 
-    assert response.status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
 
 
 def test_query_parameter_travels_from_page_to_submission(account, source_field, client: Client):
