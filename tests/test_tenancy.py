@@ -167,14 +167,6 @@ ROUTES: dict[str, Public | AccountLevel | ObjectBound] = {
     "lists:delete": ObjectBound(list_pk),
     "lists:add_members": ObjectBound(list_pk),
     "lists:remove_members": ObjectBound(list_pk),
-    # Tracking, unsubscribe and provider callbacks.
-    "campaigns_public:open": Public("the delivery's unguessable token in the URL"),
-    "campaigns_public:click": Public("the delivery's unguessable token in the URL"),
-    "campaigns_public:unsubscribe": Public("the delivery's unguessable token in the URL"),
-    "campaigns_public:ses_notification": Public("Amazon SNS signature, checked by the view"),
-    "campaigns_public:twilio_status": Public("Twilio request signature, checked by the view"),
-    "campaigns_public:twilio_inbound": Public("Twilio request signature, checked by the view"),
-    "campaigns_public:twilio_whatsapp": Public("Twilio request signature, checked by the view"),
     # REST API v1.
     "api_schema": Public("the OpenAPI document, no tenant rows"),
     "api_docs": Public("Swagger UI for the schema, no tenant rows"),
