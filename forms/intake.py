@@ -5,11 +5,12 @@
    key, hidden values from the form definition (never from the POST),
    chosen lists and the consent wording shown.
 2. It checks the values as the contact upsert would. An invalid submission
-   is kept with a message per field, and the visitor sees the messages.
-3. A form with double opt-in waits for the emailed link; otherwise, and on
-   confirmation, apply_submission upserts the contact, joins the lists,
-   records consent and records the form_submitted event, in one
-   transaction. Any failure there keeps the submission with its reason.
+   is kept with a message per field, and the messages are shown to the
+   visitor.
+3. A form with double opt-in waits for the emailed link. Otherwise, and on
+   confirmation, apply_submission upserts the contact, then in one
+   transaction joins the lists and records consent and the form_submitted
+   event. Any failure keeps the submission with its reason.
 4. replay_submission applies a kept submission again, with the
    marketer's corrected values if given.
 """

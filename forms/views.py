@@ -337,7 +337,7 @@ def submission_detail(request: HttpRequest, pk: int, submission_pk: int) -> Http
     form = queries.get_form_for_account(_account(request), pk)
     submission = queries.get_submission_for_form(form, submission_pk)
     definition = load_definition(form)
-    # Multiple-choice answers are lists; they replay as sent.
+    # Multiple-choice values are lists, which replay as sent.
     editable = [
         (key, form_field.label or spec.label, submission.values.get(key, ""))
         for form_field, spec in definition.visible
