@@ -112,6 +112,9 @@ def smtp_sink() -> Iterator[SmtpSink]:
 def _isolated_media_and_smtp(settings: Any, tmp_path: Any, smtp_sink: SmtpSink) -> Iterator[None]:
     """Keep uploads in a temporary folder and send email over SMTP to the sink."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real password hashing costs about 0.3 s per user on this machine, and
+    # nearly every test creates several users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = smtp_sink.port
