@@ -308,3 +308,39 @@ def test_typed_fields_render_and_submit(account, client: Client):
     assert contact.fields["products"] == ["X", "Z"]
     assert contact.fields["event_day"] == "2026-05-01"
     assert contact.fields["member"] is True
+
+
+@pytest.mark.parametrize(
+    ("values", "status", "message"),
+    [
+        ({"email": "", "first_name": "דנה"}, 400, "Fill in “Email”."),
+        ({"email": "dana@@example.com", "first_name": "דנה"}, 400, "is not a valid email address"),
+        ({"email": "dana@example.com", "mobile": "052-12"}, 400, "is not a valid phone number"),
+        ({"email": "dana@example.com", "first_name": "ד" * 101}, 400, "longer than 100 characters"),
+    ],
+)
+def test_bad_input_gives_message_and_is_kept(account, client: Client, values, status, message):
+    form = build_form(account)
+
+    response = client.post(form_url(form), values)
+
+    assert response.status_code == status
+    assert message in response.content.decode()
+    submission = Submission.objects.get(form=form)
+    assert submission.status == SubmissionStatus.INVALID
+    for key, value in values.items():
+        assert submission.raw[key] == value
+
+
+def test_same_post_twice_says_already_received(account, client: Client):
+    form = build_form(account)
+    values = {"email": "twice@example.com", "_nonce": "rendered-once"}
+
+    first = client.post(form_url(form), values)
+    second = client.post(form_url(form), values)
+
+    assert first.status_code == 200
+    assert "already received" in second.content.decode()
+    statuses = sorted(Submission.objects.filter(form=form).values_list("status", flat=True))
+    assert statuses == [SubmissionStatus.APPLIED, SubmissionStatus.DUPLICATE]
+    assert Contact.objects.filter(email="twice@example.com").count() == 1
