@@ -38,6 +38,11 @@ class MappingForm(forms.Form):
         coerce=int,
         empty_value=None,
     )
+    new_list_name = forms.CharField(
+        label=gettext_lazy("Or add them to a new list named"),
+        required=False,
+        max_length=200,
+    )
     consent_channels = forms.MultipleChoiceField(
         label=gettext_lazy("These contacts agreed to receive messages by"),
         choices=Channel.choices,
@@ -100,6 +105,11 @@ class MappingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        cleaned["new_list_name"] = (cleaned.get("new_list_name") or "").strip()
+        if cleaned.get("target_list") and cleaned["new_list_name"]:
+            self.add_error(
+                "new_list_name", _("Choose an existing list or name a new one, not both.")
+            )
         if self.errors:
             return cleaned
         problems = imports.validate_mapping(

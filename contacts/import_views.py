@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contacts import imports, queries
 from contacts.import_forms import MappingForm, UploadForm
 from contacts.models import ImportJob, ImportStatus
+from lists import actions as list_actions
+from lists.actions import ListError
 from smoove.decorators import account_required
 from smoove.models import Account
 
@@ -77,14 +80,24 @@ def _mapping(request: HttpRequest, account: Account, job: ImportJob) -> HttpResp
     form = MappingForm(account, job, columns, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            imports.start_import(
-                account,
-                job,
-                mapping=form.mapping(),
-                target_list=form.selected_list(),
-                consent_channels=form.cleaned_data["consent_channels"],
-                consent_source=form.cleaned_data["consent_source"],
-            )
+            # The new list and the start commit together, so a mapping
+            # error leaves no empty list behind.
+            with transaction.atomic():
+                target_list = form.selected_list()
+                if form.cleaned_data["new_list_name"]:
+                    target_list = list_actions.create_list(
+                        account, name=form.cleaned_data["new_list_name"]
+                    )
+                imports.start_import(
+                    account,
+                    job,
+                    mapping=form.mapping(),
+                    target_list=target_list,
+                    consent_channels=form.cleaned_data["consent_channels"],
+                    consent_source=form.cleaned_data["consent_source"],
+                )
+        except ListError as exc:
+            form.add_error("new_list_name", exc.field_errors.get("name", str(exc)))
         except imports.MappingError as exc:
             for name, message in exc.field_errors.items():
                 form.add_error(name if name in form.fields else None, message)

@@ -355,3 +355,33 @@ def test_owner_imports_file_through_worker(owner_client, account, celery_worker)
     assert ConsentRecord.objects.filter(account=account).count() == 9
     page = owner_client.get(detail_url).content.decode()
     assert "“abc-123” is not a phone number." in page
+
+
+@pytest.mark.django_db
+def test_mapping_can_create_a_new_target_list(owner_client, account):
+    job = imports.create_import(account, None, upload("hebrew-excel-windows1255.csv"))
+    url = reverse("contacts:import_detail", args=[job.pk])
+    data = suggested_post_data(owner_client.get(url)) | {"new_list_name": " לקוחות מהתערוכה "}
+
+    response = owner_client.post(url, data)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    created = list_queries.lists_of_account(account).get(name="לקוחות מהתערוכה")
+    assert job.target_list_id == created.pk
+
+
+@pytest.mark.django_db
+def test_mapping_rejects_a_taken_new_list_name(owner_client, account):
+    list_actions.create_list(account, name="קיימת")
+    job = imports.create_import(account, None, upload("hebrew-excel-windows1255.csv"))
+    url = reverse("contacts:import_detail", args=[job.pk])
+    data = suggested_post_data(owner_client.get(url)) | {"new_list_name": "קיימת"}
+
+    response = owner_client.post(url, data)
+
+    assert response.status_code == 400
+    assert "new_list_name" in response.context["form"].errors
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED
+    assert list_queries.lists_of_account(account).count() == 1
