@@ -1,6 +1,7 @@
 """The forms API: create and change forms, list and replay submissions, outsiders."""
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,11 +13,11 @@ from tests.forms.conftest import build_form, submit
 pytestmark = pytest.mark.django_db
 
 
-def post_json(client: Client, url: str, data: dict) -> object:
+def post_json(client: Client, url: str, data: dict) -> Any:
     return client.post(url, json.dumps(data), content_type="application/json")
 
 
-def patch_json(client: Client, url: str, data: dict) -> object:
+def patch_json(client: Client, url: str, data: dict) -> Any:
     return client.patch(url, json.dumps(data), content_type="application/json")
 
 

@@ -215,7 +215,9 @@ def test_query_parameter_travels_from_page_to_submission(account, source_field, 
     shown = client.get(
         reverse("public_forms:page", args=[page.public_token]) + "?utm_source=facebook"
     )
-    action = re.search(r'<form method="post" action="([^"]+)"', shown.content.decode()).group(1)
+    found = re.search(r'<form method="post" action="([^"]+)"', shown.content.decode())
+    assert found is not None
+    action = found.group(1)
     client.post(
         action.replace("&amp;", "&"),
         {"email": "fb@example.com", "_page": page.public_token, "_slot": "top"},

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -73,7 +74,7 @@ def test_three_forms_on_page_fill_a_table_column(account, owner_client: Client):
             )
 
     table = owner_client.get(reverse("contacts:index") + "?columns=email,source&sort=-source")
-    exported = owner_client.get(
+    exported: Any = owner_client.get(
         reverse("contacts:export") + "?columns=email,source&sort=source&format=csv"
     )
 

@@ -10,7 +10,7 @@ from forms.models import Form, FormField, Submission, SubmissionStatus
 from tests.forms.conftest import build_form, submit
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 def test_form_list_shows_counts(account, owner_client: Client):
@@ -39,14 +39,16 @@ def test_builder_adds_moves_and_removes_fields(account, teammate_client: Client)
     form = build_form(account, extra_fields=(), publish=False)
 
     added = teammate_client.post(
-        reverse("forms:add_field", args=[form.pk]), {"field_key": "city"}, **HTMX
+        reverse("forms:add_field", args=[form.pk]), {"field_key": "city"}, headers=HTMX
     )
     city = FormField.objects.get(form=form, field_key="city")
     teammate_client.post(
-        reverse("forms:move_field", args=[form.pk, city.pk]), {"direction": "up"}, **HTMX
+        reverse("forms:move_field", args=[form.pk, city.pk]), {"direction": "up"}, headers=HTMX
     )
     order = list(FormField.objects.filter(form=form).values_list("field_key", flat=True))
-    removed = teammate_client.post(reverse("forms:remove_field", args=[form.pk, city.pk]), **HTMX)
+    removed = teammate_client.post(
+        reverse("forms:remove_field", args=[form.pk, city.pk]), headers=HTMX
+    )
 
     assert added.status_code == 200
     assert 'id="fields"' in added.content.decode()
@@ -66,7 +68,7 @@ def test_builder_adds_hidden_field(account, source_field, owner_client: Client):
             "fixed_value": "פייסבוק",
             "query_param": "utm_source",
         },
-        **HTMX,
+        headers=HTMX,
     )
 
     assert response.status_code == 200
@@ -82,7 +84,7 @@ def test_hidden_field_needs_a_value(account, source_field, owner_client: Client)
     response = owner_client.post(
         reverse("forms:add_field", args=[form.pk]),
         {"field_key": "source", "is_hidden": "1"},
-        **HTMX,
+        headers=HTMX,
     )
 
     assert "fixed value, a query parameter" in response.content.decode()
@@ -105,7 +107,7 @@ def test_settings_reject_javascript_redirect(account, owner_client: Client):
     response = owner_client.post(
         reverse("forms:update_settings", args=[form.pk]),
         {"name": form.name, "after_submit": "redirect", "redirect_url": "javascript:alert(1)"},
-        **HTMX,
+        headers=HTMX,
     )
 
     assert "https://" in response.content.decode()
@@ -285,7 +287,7 @@ def test_settings_save_returns_fragment(account, owner_client: Client):
     response = owner_client.post(
         reverse("forms:update_settings", args=[form.pk]),
         {"name": "שם חדש", "after_submit": "page", "thank_you_title": "תודה!"},
-        **HTMX,
+        headers=HTMX,
     )
 
     body = response.content.decode()
