@@ -10,8 +10,9 @@ from contacts import actions as contact_actions
 from contacts import imports
 from contacts.imports import CONSENT_COLUMN, ImportFileError
 from contacts.models import FieldType, ImportJob
+from tests.realdata import REALDATA as REALDATA_ROOT
 
-REALDATA = Path("/work/shared/realdata/imports")
+REALDATA = REALDATA_ROOT / "imports"
 
 
 def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:

@@ -1,7 +1,6 @@
 """Applying import rows: stored values, row issues, consent, resuming and replay."""
 
 import datetime
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -26,8 +25,9 @@ from contacts.models import (
 from lists import actions as list_actions
 from lists import queries as list_queries
 from smoove.models import IdentifierPolicy
+from tests.realdata import REALDATA as REALDATA_ROOT
 
-REALDATA = Path("/work/shared/realdata/imports")
+REALDATA = REALDATA_ROOT / "imports"
 
 
 def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:

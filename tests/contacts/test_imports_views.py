@@ -3,7 +3,6 @@
 import csv
 import io
 import time
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,8 +21,9 @@ from contacts.models import (
 )
 from lists import actions as list_actions
 from lists import queries as list_queries
+from tests.realdata import REALDATA as REALDATA_ROOT
 
-REALDATA = Path("/work/shared/realdata/imports")
+REALDATA = REALDATA_ROOT / "imports"
 
 
 def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
