@@ -27,11 +27,15 @@ def decide_due(now: datetime.datetime) -> list[int]:
     """Choose the winner of every test whose time came and queue the rest for it."""
     decided = []
     with transaction.atomic():
-        due = Send.objects.select_for_update(skip_locked=True).filter(
-            status__in=[SendStatus.RUNNING, SendStatus.PAUSED],
-            decide_at__lte=now,
-            winner_variant__isnull=True,
-        ).exclude(variants=[])
+        due = (
+            Send.objects.select_for_update(skip_locked=True)
+            .filter(
+                status__in=[SendStatus.RUNNING, SendStatus.PAUSED],
+                decide_at__lte=now,
+                winner_variant__isnull=True,
+            )
+            .exclude(variants=[])
+        )
         for send in due:
             decide(send, now)
             decided.append(send.pk)
@@ -46,5 +50,8 @@ def decide(send: Send, now: datetime.datetime) -> int:
     send.winner_variant = winner
     send.next_pulse_at = now if send.status == SendStatus.RUNNING else send.next_pulse_at
     send.save(update_fields=["winner_variant", "next_pulse_at"])
-    logger.info("a/b test decided", extra={"account_id": send.account_id, "send_id": send.pk, "variant": winner})
+    logger.info(
+        "a/b test decided",
+        extra={"account_id": send.account_id, "send_id": send.pk, "variant": winner},
+    )
     return winner

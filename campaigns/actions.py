@@ -131,7 +131,9 @@ def compliance_problems(account: Account, message: Message) -> list[str]:
     if not message.is_advertising:
         return problems
     if message.channel == Channel.EMAIL:
-        subjects = [message.subject] + [str(i.get("subject") or "") for i in message.subject_rules or []]
+        subjects = [message.subject] + [
+            str(i.get("subject") or "") for i in message.subject_rules or []
+        ]
         if any(not s.strip().startswith(ADVERTISING_WORD) for s in subjects):
             problems.append(
                 _("An advertising email's subject must begin with the word “%(word)s”.")
@@ -219,7 +221,9 @@ def render_for_contact(account: Account, message: Message, contact: Contact | No
         return compiled.render_link(index, values) if link.kind == "url" else "#"
 
     context = RecipientContext(values=values, shown=shown, link_url=link_url, unsubscribe_url="#")
-    preheader = compiled.preheader.render(context.as_template_context()) if compiled.preheader else ""
+    preheader = (
+        compiled.preheader.render(context.as_template_context()) if compiled.preheader else ""
+    )
     return Rendered(
         subject=compiled.render_subject(context) if message.channel == Channel.EMAIL else "",
         preheader=preheader,
@@ -234,7 +238,9 @@ def send_test(
     """Send the message as a chosen contact to addresses the marketer typed; return how many."""
     addresses = [a.strip() for a in addresses if a.strip()]
     if not addresses:
-        raise CampaignError(_("Type at least one address."), {"to": [_("Type at least one address.")]})
+        raise CampaignError(
+            _("Type at least one address."), {"to": [_("Type at least one address.")]}
+        )
     if len(addresses) > MAX_TEST_ADDRESSES:
         message_text = _("A test goes to at most %(max)d addresses.") % {"max": MAX_TEST_ADDRESSES}
         raise CampaignError(message_text, {"to": [message_text]})
@@ -406,7 +412,9 @@ def cancel_send(account: Account, send: Send) -> None:
 # --- Tracking, smart buttons, unsubscribe ----------------------------------------
 
 
-def _delivery_by_token(purpose: str, token: str, count: int) -> tuple[Delivery, tuple[int, ...]] | None:
+def _delivery_by_token(
+    purpose: str, token: str, count: int
+) -> tuple[Delivery, tuple[int, ...]] | None:
     ids = tracking.read_token(purpose, token, count)
     if ids is None:
         return None

@@ -148,9 +148,10 @@ def _check_action(block: dict[str, Any], action: Any, errors: dict[str, list[str
     if not isinstance(action, dict) or action.get("kind") not in ACTION_KINDS:
         _add(errors, block, _("Choose what the smart button does."))
         return
-    if action["kind"] in ("add_to_list", "remove_from_list") and not str(
-        action.get("list_id") or ""
-    ).isdigit():
+    if (
+        action["kind"] in ("add_to_list", "remove_from_list")
+        and not str(action.get("list_id") or "").isdigit()
+    ):
         _add(errors, block, _("Choose the list for the smart button."))
     if action["kind"] == "set_field" and not action.get("field"):
         _add(errors, block, _("Choose the field the smart button sets."))

@@ -39,7 +39,9 @@ def ses_notification(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=502)
         return HttpResponse("Subscription confirmed.")
     if kind == "Notification":
-        callbacks.apply_ses_event(str(envelope.get("MessageId", "")), callbacks.parse_ses_message(envelope))
+        callbacks.apply_ses_event(
+            str(envelope.get("MessageId", "")), callbacks.parse_ses_message(envelope)
+        )
     return HttpResponse("OK")
 
 

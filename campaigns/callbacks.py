@@ -61,21 +61,32 @@ def apply_ses_event(sns_message_id: str, event: dict[str, Any]) -> int:
     if kind == "Bounce":
         bounce = event.get("bounce") or {}
         addresses = {
-            str(r.get("emailAddress", "")).strip().lower() for r in bounce.get("bouncedRecipients", [])
+            str(r.get("emailAddress", "")).strip().lower()
+            for r in bounce.get("bouncedRecipients", [])
         }
         permanent = bounce.get("bounceType") == "Permanent"
         for delivery in deliveries:
             if delivery.address.lower() not in addresses:
                 continue
-            changed += Delivery.objects.filter(pk=delivery.pk, bounced_at__isnull=True).update(bounced_at=now)
-            data = {"message_id": delivery.message_id, "delivery_id": delivery.pk,
-                    "bounce_type": bounce.get("bounceType", ""), "sub_type": bounce.get("bounceSubType", "")}
-            contact_actions.record_event(delivery.account, delivery.contact, "message_bounced", data)
+            changed += Delivery.objects.filter(pk=delivery.pk, bounced_at__isnull=True).update(
+                bounced_at=now
+            )
+            data = {
+                "message_id": delivery.message_id,
+                "delivery_id": delivery.pk,
+                "bounce_type": bounce.get("bounceType", ""),
+                "sub_type": bounce.get("bounceSubType", ""),
+            }
+            contact_actions.record_event(
+                delivery.account, delivery.contact, "message_bounced", data
+            )
             # A transient bounce (mailbox full) may pass; only a permanent
             # one says the address will never work.
             if permanent:
                 contact_actions.suppress(
-                    delivery.account, delivery.contact, channel=Channel.EMAIL,
+                    delivery.account,
+                    delivery.contact,
+                    channel=Channel.EMAIL,
                     reason=SuppressionReason.BOUNCED,
                 )
     elif kind == "Complaint":
@@ -91,16 +102,23 @@ def apply_ses_event(sns_message_id: str, event: dict[str, Any]) -> int:
                 complained_at=now
             )
             contact_actions.record_event(
-                delivery.account, delivery.contact, "message_complained",
+                delivery.account,
+                delivery.contact,
+                "message_complained",
                 {"message_id": delivery.message_id, "delivery_id": delivery.pk},
             )
             contact_actions.suppress(
-                delivery.account, delivery.contact, channel=Channel.EMAIL,
+                delivery.account,
+                delivery.contact,
+                channel=Channel.EMAIL,
                 reason=SuppressionReason.COMPLAINED,
             )
             contact_actions.record_consent(
-                delivery.account, delivery.contact, channel=Channel.EMAIL,
-                status=ConsentStatus.REVOKED, source="complaint",
+                delivery.account,
+                delivery.contact,
+                channel=Channel.EMAIL,
+                status=ConsentStatus.REVOKED,
+                source="complaint",
                 source_ref=f"message:{delivery.message_id}",
             )
     elif kind == "Delivery":
@@ -114,7 +132,9 @@ def apply_ses_event(sns_message_id: str, event: dict[str, Any]) -> int:
             if updated:
                 changed += 1
                 contact_actions.record_event(
-                    delivery.account, delivery.contact, "message_delivered",
+                    delivery.account,
+                    delivery.contact,
+                    "message_delivered",
                     {"message_id": delivery.message_id, "delivery_id": delivery.pk},
                 )
     return changed
@@ -135,9 +155,11 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
     """Apply a status callback to its delivery; return False if unknown or a regression."""
     sid = params.get("MessageSid", "")
     status = params.get("MessageStatus", "").lower()
-    delivery = Delivery.objects.select_related("contact", "account").filter(
-        provider_id=sid, channel__in=[Channel.SMS, Channel.WHATSAPP]
-    ).first()
+    delivery = (
+        Delivery.objects.select_related("contact", "account")
+        .filter(provider_id=sid, channel__in=[Channel.SMS, Channel.WHATSAPP])
+        .first()
+    )
     if delivery is None or not status:
         return False
     current = delivery.provider_status
@@ -152,16 +174,23 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
     if status in ("delivered", "read") and delivery.delivered_at is None:
         changes["delivered_at"] = timezone.now()
         contact_actions.record_event(
-            delivery.account, delivery.contact, "message_delivered",
+            delivery.account,
+            delivery.contact,
+            "message_delivered",
             {"message_id": delivery.message_id, "delivery_id": delivery.pk},
         )
     if status in TWILIO_FAILURES:
         changes["error"] = f"Twilio error {params.get('ErrorCode', '')}".strip()
         changes["bounced_at"] = timezone.now()
         contact_actions.record_event(
-            delivery.account, delivery.contact, "message_bounced",
-            {"message_id": delivery.message_id, "delivery_id": delivery.pk,
-             "error_code": params.get("ErrorCode", "")},
+            delivery.account,
+            delivery.contact,
+            "message_bounced",
+            {
+                "message_id": delivery.message_id,
+                "delivery_id": delivery.pk,
+                "error_code": params.get("ErrorCode", ""),
+            },
         )
     updated = Delivery.objects.filter(pk=delivery.pk, provider_status=current).update(**changes)
     if updated and delivery.status == DeliveryStatus.AMBIGUOUS:
@@ -186,9 +215,11 @@ def apply_twilio_inbound(account_id: int, params: dict[str, str]) -> str:
         phone = None
     if phone is None:
         return "unknown"
-    contact = Contact.objects.select_related("account").filter(
-        account_id=account_id, mobile=phone.e164
-    ).first()
+    contact = (
+        Contact.objects.select_related("account")
+        .filter(account_id=account_id, mobile=phone.e164)
+        .first()
+    )
     if contact is None:
         logger.info("inbound message from an unknown number", extra={"account_id": account_id})
         return "unknown"
@@ -198,18 +229,30 @@ def apply_twilio_inbound(account_id: int, params: dict[str, str]) -> str:
     if not _first_time("twilio", params.get("MessageSid", "")):
         return "reply"
     if word in OPT_OUT_WORDS:
-        contact_actions.suppress(account, contact, channel=channel, reason=SuppressionReason.UNSUBSCRIBED)
+        contact_actions.suppress(
+            account, contact, channel=channel, reason=SuppressionReason.UNSUBSCRIBED
+        )
         contact_actions.record_consent(
-            account, contact, channel=channel, status=ConsentStatus.REVOKED,
-            source="reply", source_ref=params.get("MessageSid", ""), wording=body,
+            account,
+            contact,
+            channel=channel,
+            status=ConsentStatus.REVOKED,
+            source="reply",
+            source_ref=params.get("MessageSid", ""),
+            wording=body,
         )
         return "opt_out"
     if word in OPT_IN_WORDS:
         # The contact's own new opt-in lifts their earlier opt-out.
         contact_actions.lift_suppression(account, contact, channel=channel)
         contact_actions.record_consent(
-            account, contact, channel=channel, status=ConsentStatus.GRANTED,
-            source="reply", source_ref=params.get("MessageSid", ""), wording=body,
+            account,
+            contact,
+            channel=channel,
+            status=ConsentStatus.GRANTED,
+            source="reply",
+            source_ref=params.get("MessageSid", ""),
+            wording=body,
         )
         return "opt_in"
     data = {"body": body[:1600], "message_sid": params.get("MessageSid", "")}

@@ -47,7 +47,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ("-updated_at", "-id")
-        indexes: ClassVar = [models.Index(fields=["account", "channel"], name="message_channel_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["account", "channel"], name="message_channel_idx")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -168,7 +170,9 @@ class Recipient(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["send", "contact"], name="recipient_once")
         ]
-        indexes: ClassVar = [models.Index(fields=["send", "state", "id"], name="recipient_state_idx")]
+        indexes: ClassVar = [
+            models.Index(fields=["send", "state", "id"], name="recipient_state_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_id} in send {self.send_id}"

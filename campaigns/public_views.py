@@ -61,7 +61,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     done = False
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-        actions.unsubscribe(delivery, ip_address=request.META.get("REMOTE_ADDR"), one_click=one_click)
+        actions.unsubscribe(
+            delivery, ip_address=request.META.get("REMOTE_ADDR"), one_click=one_click
+        )
         done = True
     with translation.override(delivery.account.language or "he"):
         return render(

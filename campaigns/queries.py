@@ -63,9 +63,19 @@ def start_scheduled(now: datetime.datetime) -> int:
 
 def running_sends_without_work() -> QuerySet[Send]:
     """Return running sends with nothing queued or in flight, which the tick closes."""
-    return Send.objects.filter(status=SendStatus.RUNNING, next_pulse_at__isnull=True).exclude(
-        Q(recipients__state__in=[RecipientState.QUEUED, RecipientState.HELD, RecipientState.RELEASED])
-    ).distinct()[:100]
+    return (
+        Send.objects.filter(status=SendStatus.RUNNING, next_pulse_at__isnull=True)
+        .exclude(
+            Q(
+                recipients__state__in=[
+                    RecipientState.QUEUED,
+                    RecipientState.HELD,
+                    RecipientState.RELEASED,
+                ]
+            )
+        )
+        .distinct()[:100]
+    )
 
 
 def outbox_of_account(account: Account) -> QuerySet[OutboxMessage]:

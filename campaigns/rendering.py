@@ -263,10 +263,11 @@ def sender_of(message: Message, account: Account, override: dict[str, str] | Non
     """Return the message's sender: the variant's override, the message's, else the account's."""
     override = override or {}
     return Sender(
-        name=override.get("sender_name") or message.sender_name or account.default_sender_name
+        name=override.get("sender_name")
+        or message.sender_name
+        or account.default_sender_name
         or account.name,
-        email=override.get("sender_email") or message.sender_email
-        or account.default_sender_email,
+        email=override.get("sender_email") or message.sender_email or account.default_sender_email,
         reply_to=message.reply_to,
         contact=message.sender_contact,
     )
@@ -335,9 +336,7 @@ def _compile_email(message: Message, fields: merge.FieldIndex, subject: str | No
     compiled.text = _compile_source(_text_source(message, builder))
     compiled.rules = builder.rules
     compiled.links = builder.links
-    compiled.link_urls = [
-        _compile_source(_url_source(link.url, builder)) for link in builder.links
-    ]
+    compiled.link_urls = [_compile_source(_url_source(link.url, builder)) for link in builder.links]
     return compiled
 
 
@@ -485,7 +484,7 @@ def _block_mjml(block: dict[str, Any], builder: _Builder) -> str:
     if kind == "text":
         paragraphs = [p for p in re.split(r"\n\s*\n", str(block.get("text") or "")) if p.strip()]
         body = "".join(
-            "<p style=\"margin:0 0 12px\">"
+            '<p style="margin:0 0 12px">'
             + builder.marked_up(p.strip(), links=True).replace("\n", "<br />")
             + "</p>"
             for p in paragraphs
@@ -568,7 +567,9 @@ def _block_text(block: dict[str, Any], builder: _Builder, message: Message) -> s
         body = literal("----------\n\n")
     elif kind == "columns":
         body = "".join(
-            _block_text(item, builder, message) for column in block.get("columns") or [] for item in column
+            _block_text(item, builder, message)
+            for column in block.get("columns") or []
+            for item in column
         )
     elif kind == "footer":
         sender = sender_of(message, message.account)

@@ -66,6 +66,9 @@ MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 30
 # Sends a tick releases at most; the rest wait for the next tick.
 SENDS_PER_TICK = 50
+# When a channel's per-minute limit cuts a pulse short, the rest is tried
+# again after this many seconds (the tick runs every 10).
+RATE_LIMIT_RETRY_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -106,12 +109,16 @@ def build_queue(send: Send) -> None:
     contacts = Contact.objects.filter(account=account).filter(audience(send)).values("pk")
     sql, params = contacts.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO campaigns_recipient"
+        # The subquery is SQL that Django built with its parameters apart.
+        insert = (
+            "INSERT INTO campaigns_recipient"  # noqa: S608
             " (account_id, send_id, contact_id, state, skip_reason)"
             " SELECT %s, %s, contact.id, %s, '' FROM contacts_contact contact"
-            f" WHERE contact.id IN ({sql})"  # noqa: S608 - SQL that Django built
-            " ORDER BY contact.id ON CONFLICT DO NOTHING",
+            f" WHERE contact.id IN ({sql})"
+            " ORDER BY contact.id ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(
+            insert,
             [account.pk, send.pk, RecipientState.QUEUED, *params],
         )
     _mark_skips(send)
@@ -141,7 +148,10 @@ def _mark_skips(send: Send) -> None:
 
     for list_id in send.exclude_list_ids:
         contact_list = list_queries.get_list_for_account(send.account, list_id)
-        skip(SkipReason.EXCLUDED, Q(contact_id__in=list_queries.members_of_list(contact_list).values("pk")))
+        skip(
+            SkipReason.EXCLUDED,
+            Q(contact_id__in=list_queries.members_of_list(contact_list).values("pk")),
+        )
     skip(SkipReason.OVER_PLAN, Q(contact__over_plan=True))
     address_field = "email" if channel == "email" else "mobile"
     skip(SkipReason.NO_ADDRESS, Q(**{f"contact__{address_field}": ""}))
@@ -153,9 +163,11 @@ def _mark_skips(send: Send) -> None:
             .order_by("-recorded_at", "-id")
             .values("status")[:1]
         )
-        consented = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).annotate(
-            consent=Subquery(latest)
-        ).filter(consent=ConsentStatus.GRANTED)
+        consented = (
+            Recipient.objects.filter(send=send, state=RecipientState.QUEUED)
+            .annotate(consent=Subquery(latest))
+            .filter(consent=ConsentStatus.GRANTED)
+        )
         skip(SkipReason.NO_CONSENT, ~Q(pk__in=consented.values("pk")))
     delivered = Delivery.objects.filter(message=message, contact_id=contact)
     skip(SkipReason.ALREADY_SENT, Q(Exists(delivered)))
@@ -172,7 +184,9 @@ def _mark_skips(send: Send) -> None:
 def _assign_variants(send: Send) -> None:
     """Put test_percent of the queue into variants, evenly, and hold the rest."""
     ids = list(
-        Recipient.objects.filter(send=send, state=RecipientState.QUEUED).values_list("pk", flat=True)
+        Recipient.objects.filter(send=send, state=RecipientState.QUEUED).values_list(
+            "pk", flat=True
+        )
     )
     random.Random(send.pk).shuffle(ids)  # noqa: S311 - a fair split, not a secret
     test_size = len(ids) * send.test_percent // 100
@@ -203,17 +217,43 @@ def release_due_pulses(now: datetime.datetime) -> list[tuple[int, int, int]]:
     return started
 
 
+def channel_allowance(account_id: int, channel: str, now: datetime.datetime) -> int | None:
+    """Return how many more recipients the account may release on the channel this minute.
+
+    None means no limit. The limit (CAMPAIGNS_MAX_PER_MINUTE) holds across
+    all of the account's sends, whatever their pulse settings.
+    """
+    limit = settings.CAMPAIGNS_MAX_PER_MINUTE.get(channel) or 0
+    if limit <= 0:
+        return None
+    released = Recipient.objects.filter(
+        account_id=account_id,
+        send__message__channel=channel,
+        released_at__gt=now - datetime.timedelta(minutes=1),
+    ).count()
+    return max(limit - released, 0)
+
+
 def release_pulse(send: Send, now: datetime.datetime) -> int:
-    """Release the next pulse of queued recipients; return how many."""
+    """Release the next pulse of queued recipients, within the channel's limit; return how many."""
+    size = send.pulse_size
+    allowance = channel_allowance(send.account_id, send.message.channel, now)
+    limited = allowance is not None and (size is None or allowance < size)
+    if limited:
+        size = allowance
     queued = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).order_by("pk")
-    if send.pulse_size:
-        queued = queued[: send.pulse_size]
+    if size is not None:
+        queued = queued[:size]
     ids = list(queued.values_list("pk", flat=True))
     released = Recipient.objects.filter(pk__in=ids, state=RecipientState.QUEUED).update(
         state=RecipientState.RELEASED, released_at=now
     )
     remaining = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).exists()
-    if remaining:
+    if remaining and limited:
+        # The channel's limit cut this pulse short: the rest of it goes as
+        # soon as the limit allows, then the rhythm of pulses resumes.
+        send.next_pulse_at = now + datetime.timedelta(seconds=RATE_LIMIT_RETRY_SECONDS)
+    elif remaining:
         interval = datetime.timedelta(minutes=send.pulse_interval_minutes)
         # Keep the rhythm from the planned time, unless the tick ran late
         # by more than a whole interval.
@@ -333,7 +373,9 @@ class _Plan:
     override: dict[str, str]
 
 
-def _plans(message: Message, fields: merge.FieldIndex, variants: set[int | None], send: Send | None) -> dict[int | None, _Plan]:
+def _plans(
+    message: Message, fields: merge.FieldIndex, variants: set[int | None], send: Send | None
+) -> dict[int | None, _Plan]:
     plans: dict[int | None, _Plan] = {}
     for variant in variants:
         override = {}
@@ -423,8 +465,12 @@ def deliver(message: Message, deliveries: Sequence[Delivery]) -> int:
                     (
                         delivery.contact,
                         "message_sent",
-                        {"message_id": message.pk, "channel": message.channel,
-                         "send_id": delivery.send_id, "delivery_id": delivery.pk},
+                        {
+                            "message_id": message.pk,
+                            "channel": message.channel,
+                            "send_id": delivery.send_id,
+                            "delivery_id": delivery.pk,
+                        },
                     )
                 )
     finally:
@@ -526,7 +572,9 @@ def _hand_off(backend: Backend, delivery: Delivery, outgoing: Outgoing) -> _Outc
     except TransientError as exc:
         logger.warning("delivery refused for now", extra={**log_ids, "error": str(exc)})
         if delivery.attempts >= MAX_ATTEMPTS:
-            return _Outcome(delivery.pk, {"status": DeliveryStatus.FAILED, "error": str(exc)[:1000]})
+            return _Outcome(
+                delivery.pk, {"status": DeliveryStatus.FAILED, "error": str(exc)[:1000]}
+            )
         wait = RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
         return _Outcome(
             delivery.pk,
@@ -544,7 +592,11 @@ def _hand_off(backend: Backend, delivery: Delivery, outgoing: Outgoing) -> _Outc
         return _Outcome(delivery.pk, {"status": DeliveryStatus.AMBIGUOUS, "error": str(exc)[:1000]})
     return _Outcome(
         delivery.pk,
-        {"status": DeliveryStatus.SENT, "sent_at": timezone.now(), "provider_id": provider_id[:200]},
+        {
+            "status": DeliveryStatus.SENT,
+            "sent_at": timezone.now(),
+            "provider_id": provider_id[:200],
+        },
     )
 
 
@@ -598,13 +650,17 @@ def reap(now: datetime.datetime) -> list[tuple[int, int]]:
         Q(retry_at__lte=now) | Q(retry_at__isnull=True, claimed_at__lt=now - lease)
     )
     sends = set(
-        retry.exclude(send_id=None).values_list("account_id", "send_id").distinct()[:1000]
+        retry.filter(send__isnull=False).values_list("account_id", "send_id").distinct()[:1000]
     )
-    released = Recipient.objects.filter(
-        state=RecipientState.RELEASED,
-        released_at__lt=now - lease,
-        send__status=SendStatus.RUNNING,
-    ).values_list("account_id", "send_id").distinct()
+    released = (
+        Recipient.objects.filter(
+            state=RecipientState.RELEASED,
+            released_at__lt=now - lease,
+            send__status=SendStatus.RUNNING,
+        )
+        .values_list("account_id", "send_id")
+        .distinct()
+    )
     sends.update(released)
     return sorted(sends)
 
@@ -628,10 +684,16 @@ def redeliver(send: Send, now: datetime.datetime) -> int:
 
 def progress(send: Send) -> Progress:
     states = dict(
-        Recipient.objects.filter(send=send).values_list("state").annotate(n=Count("id")).values_list("state", "n")
+        Recipient.objects.filter(send=send)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
     )
     statuses = dict(
-        Delivery.objects.filter(send=send).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        Delivery.objects.filter(send=send)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
     return Progress(
         total=sum(states.values()),
@@ -642,4 +704,3 @@ def progress(send: Send) -> Progress:
         failed=statuses.get(DeliveryStatus.FAILED, 0),
         ambiguous=statuses.get(DeliveryStatus.AMBIGUOUS, 0),
     )
-

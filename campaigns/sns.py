@@ -32,10 +32,22 @@ SUBSCRIBE_URL_RE = re.compile(r"^https://sns\.[a-z0-9\-]+\.amazonaws\.com(\.cn)?
 SIGNED_KEYS = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     "SubscriptionConfirmation": (
-        "Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type",
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
     ),
     "UnsubscribeConfirmation": (
-        "Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type",
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
     ),
 }
 HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}  # noqa: S303 - SNS version 1 is SHA-1 by spec

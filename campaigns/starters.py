@@ -41,7 +41,12 @@ STARTERS: dict[str, dict[str, Any]] = {
             {"id": "b1", "type": "heading", "text": "הזמנה לאירוע"},
             {"id": "b2", "type": "text", "text": "נשמח לראותכם באירוע שלנו. ספרו לנו אם תגיעו:"},
             {"id": "b3", "type": "button", "label": "מגיע/ה", "url": "https://example.co.il/"},
-            {"id": "b4", "type": "button", "label": "לא אוכל להגיע", "url": "https://example.co.il/"},
+            {
+                "id": "b4",
+                "type": "button",
+                "label": "לא אוכל להגיע",
+                "url": "https://example.co.il/",
+            },
         ],
     },
     "sale": {
@@ -49,7 +54,11 @@ STARTERS: dict[str, dict[str, Any]] = {
         "preheader": "רק השבוע",
         "blocks": [
             {"id": "b1", "type": "heading", "text": "מבצע לזמן מוגבל!"},
-            {"id": "b2", "type": "text", "text": "[[שם פרטי|לקוח יקר]], רק השבוע: 20% הנחה על כל החנות."},
+            {
+                "id": "b2",
+                "type": "text",
+                "text": "[[שם פרטי|לקוח יקר]], רק השבוע: 20% הנחה על כל החנות.",
+            },
             {"id": "b3", "type": "button", "label": "לחנות", "url": "https://example.co.il/"},
         ],
     },

@@ -8,12 +8,11 @@ targeted paragraph and a dynamic subject.
 from collections.abc import Sequence
 from typing import Any
 
+from campaigns import merge
 from contacts import queries as contact_queries
 from contacts.models import Contact
 from lists.conditions import ConditionError, compile_conditions
 from smoove.models import Account
-
-from campaigns import merge
 
 
 def field_index(account: Account) -> merge.FieldIndex:

@@ -101,7 +101,10 @@ def scanner_reason(
         return "no_user_agent"
     if SCANNER_AGENT_RE.search(user_agent):
         return "scanner_user_agent"
-    if scanner_seen_at is not None and abs((now - scanner_seen_at).total_seconds()) <= TRAP_WINDOW_SECONDS:
+    if (
+        scanner_seen_at is not None
+        and abs((now - scanner_seen_at).total_seconds()) <= TRAP_WINDOW_SECONDS
+    ):
         return "trap_followed"
     if kind == "click" and sent_at is not None:
         if (now - sent_at).total_seconds() < MIN_HUMAN_CLICK_SECONDS:

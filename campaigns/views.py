@@ -94,7 +94,12 @@ def _editor_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "fields": fields,
         "editor_data": {
             "fields": [
-                {"key": spec.key, "label": str(spec.label), "type": spec.type, "choices": list(spec.choices)}
+                {
+                    "key": spec.key,
+                    "label": str(spec.label),
+                    "type": spec.type,
+                    "choices": list(spec.choices),
+                }
                 for spec in fields
             ],
             "lists": [{"id": item.pk, "name": item.name} for item in all_lists],
@@ -146,7 +151,9 @@ def _editor_labels() -> dict[str, str]:
         "column": _("Column"),
         "addBlock": _("Add a block"),
         "footerText": _("Extra footer text (the sender and an unsubscribe link are added for you)"),
-        "textHelp": _("Write [label](https://…) for a link and leave an empty line between paragraphs."),
+        "textHelp": _(
+            "Write [label](https://…) for a link and leave an empty line between paragraphs."
+        ),
         "equals": _("equals"),
         "not_equals": _("does not equal"),
         "contains": _("contains"),
@@ -186,7 +193,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         values["is_advertising"] = request.POST.get("is_advertising") == "on"
         if message.channel == Channel.EMAIL:
             values["blocks"] = _json_field(request.POST, "blocks", message.blocks)
-            values["subject_rules"] = _json_field(request.POST, "subject_rules", message.subject_rules)
+            values["subject_rules"] = _json_field(
+                request.POST, "subject_rules", message.subject_rules
+            )
         try:
             actions.save_message(account, message, values)
         except CampaignError as exc:
@@ -261,7 +270,9 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sms_length(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "campaigns/_partials/sms_length.html", {"sms_length": measure(request.POST.get("text", ""))}
+        request,
+        "campaigns/_partials/sms_length.html",
+        {"sms_length": measure(request.POST.get("text", ""))},
     )
 
 
@@ -272,20 +283,20 @@ def test_send(request: HttpRequest, pk: int) -> HttpResponse:
     message = queries.get_message_for_account(account, pk)
     addresses = request.POST.get("to", "").replace(",", "\n").splitlines()
     try:
-        count = actions.send_test(account, message, addresses, _chosen_contact(request, request.POST))
+        count = actions.send_test(
+            account, message, addresses, _chosen_contact(request, request.POST)
+        )
     except CampaignError as exc:
         result = {"ok": False, "text": str(exc)}
     else:
-        result = {
-            "ok": True,
-            "text": _("The test was sent to %(count)d addresses.") % {"count": count},
-        }
+        text = _("The test was sent to %(count)d addresses.") % {"count": count}
+        result = {"ok": True, "text": text}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "campaigns/_partials/test_result.html", {"result": result})
     if result["ok"]:
-        messages.success(request, result["text"])
+        messages.success(request, str(result["text"]))
     else:
-        messages.error(request, result["text"])
+        messages.error(request, str(result["text"]))
     return redirect("campaigns:edit", pk=message.pk)
 
 
@@ -361,14 +372,21 @@ def estimate(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account(request)
     queries.get_message_for_account(account, pk)
     list_ids = _int_list(request.POST.getlist("lists"))
-    audience = Send(account=account, list_ids=[
-        item for item in list_ids if list_queries.lists_of_account(account).filter(pk=item).exists()
-    ])
+    audience = Send(
+        account=account,
+        list_ids=[
+            item
+            for item in list_ids
+            if list_queries.lists_of_account(account).filter(pk=item).exists()
+        ],
+    )
     count = Contact.objects.filter(account=account).filter(sending.audience(audience)).count()
     pulse_size = request.POST.get("pulse_size", "").strip()
     interval = int(request.POST.get("pulse_interval_minutes") or 1)
     start = timezone.now()
-    finish = sending.eta_for(count, int(pulse_size) if pulse_size.isdigit() else None, interval, start)
+    finish = sending.eta_for(
+        count, int(pulse_size) if pulse_size.isdigit() else None, interval, start
+    )
     minutes = int((finish - start).total_seconds() // 60) if finish else 0
     return render(
         request,
@@ -386,7 +404,9 @@ def _send_context(send: Send) -> dict[str, Any]:
         "message": send.message,
         "progress": progress,
         "percent": int(100 * progress.done / progress.to_send) if progress.to_send else 100,
-        "eta": sending.eta(send) if send.status in (SendStatus.RUNNING, SendStatus.SCHEDULED) else None,
+        "eta": sending.eta(send)
+        if send.status in (SendStatus.RUNNING, SendStatus.SCHEDULED)
+        else None,
         "report": report,
         "skipped": [
             {"reason": reason, "label": skip_labels.get(reason, reason), "count": count}
@@ -401,7 +421,8 @@ def _send_context(send: Send) -> dict[str, Any]:
 @require_GET
 def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
     send = queries.get_send_for_account(_account(request), pk)
-    template = "campaigns/_partials/send_progress.html" if request.htmx else "campaigns/send_detail.html"  # type: ignore[attr-defined]
+    htmx = bool(request.htmx)  # type: ignore[attr-defined]
+    template = "campaigns/_partials/send_progress.html" if htmx else "campaigns/send_detail.html"
     return render(request, template, _send_context(send))
 
 
@@ -434,10 +455,10 @@ def send_segment(request: HttpRequest, pk: int, segment: str) -> HttpResponse:
     send = queries.get_send_for_account(_account(request), pk)
     if segment in SkipReason.values:
         rows = queries.skipped_recipients(send, segment)
-        title = dict(SkipReason.choices)[segment]
+        title: str = str(dict(SkipReason.choices)[segment])
     else:
         rows = queries.deliveries_in_segment(send, segment)  # type: ignore[assignment]
-        title = SEGMENT_TITLES.get(segment, segment)
+        title = str(SEGMENT_TITLES.get(segment) or segment)
     page = Paginator(rows, SEGMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -467,7 +488,9 @@ SEGMENT_TITLES = {
 @account_required
 @require_GET
 def outbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(queries.outbox_of_account(_account(request)), 50).get_page(request.GET.get("page"))
+    page = Paginator(queries.outbox_of_account(_account(request)), 50).get_page(
+        request.GET.get("page")
+    )
     return render(request, "campaigns/outbox.html", {"page": page})
 
 
@@ -476,4 +499,3 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kept = queries.get_outbox_message_for_account(_account(request), pk)
     return render(request, "campaigns/outbox_detail.html", {"kept": kept})
-

@@ -197,6 +197,15 @@ SES_SNS_CONFIRM_BASE_URL = ""  # tests only: the address of a local fake SNS ser
 # A claimed delivery whose worker has not marked it within this many
 # seconds is taken over by the reaper (unsent) or counted ambiguous.
 CAMPAIGNS_CLAIM_LEASE_SECONDS = env_int("CAMPAIGNS_CLAIM_LEASE_SECONDS", 600)
+# Messages one account may release per minute on each channel, across all of
+# its sends (0 for no limit). The defaults stay under common provider limits:
+# SES production accounts start at 14 emails a second, and a Twilio sender
+# number takes about one SMS a second. Raise them with the provider's quota.
+CAMPAIGNS_MAX_PER_MINUTE = {
+    "email": env_int("CAMPAIGNS_EMAIL_PER_MINUTE", 600),
+    "sms": env_int("CAMPAIGNS_SMS_PER_MINUTE", 60),
+    "whatsapp": env_int("CAMPAIGNS_WHATSAPP_PER_MINUTE", 60),
+}
 
 # Celery. Without REDIS_URL the broker is a folder on disk, so the demo runs
 # a real worker and beat with no services installed.

@@ -3,7 +3,13 @@
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.mail import get_connection
 
-from campaigns.backends.base import AmbiguousError, Backend, Outgoing, PermanentError, TransientError
+from campaigns.backends.base import (
+    AmbiguousError,
+    Backend,
+    Outgoing,
+    PermanentError,
+    TransientError,
+)
 from campaigns.backends.smtp import build_email
 
 # SES error codes worth retrying; any other ClientError is final.

@@ -1,7 +1,6 @@
 """Email over SMTP, one connection reused for a whole batch."""
 
 import smtplib
-import socket
 from email.utils import make_msgid
 
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -54,7 +53,7 @@ class SmtpBackend(Backend):
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             error = PermanentError if exc.smtp_code >= 500 else TransientError
             raise error(f"SMTP refused the message: {exc.smtp_code}", str(exc.smtp_code)) from exc
-        except (smtplib.SMTPServerDisconnected, socket.timeout, OSError) as exc:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             # The server may have queued the message before the line broke.
             self.close()
             self.open()
@@ -69,4 +68,3 @@ class SmtpBackend(Backend):
             except (OSError, smtplib.SMTPException):
                 pass
             self.connection = None
-

@@ -12,7 +12,13 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from campaigns.backends.base import AmbiguousError, Backend, Outgoing, PermanentError, TransientError
+from campaigns.backends.base import (
+    AmbiguousError,
+    Backend,
+    Outgoing,
+    PermanentError,
+    TransientError,
+)
 
 # Twilio answers within a second or two; a stuck call must not hold a worker.
 REQUEST_TIMEOUT_SECONDS = 15

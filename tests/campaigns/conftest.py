@@ -17,13 +17,19 @@ from lists.models import ContactList
 from smoove.models import Account
 
 
-def make_contact(account: Account, *, consent: tuple[str, ...] = ("email",), **values: Any) -> Contact:
+def make_contact(
+    account: Account, *, consent: tuple[str, ...] = ("email",), **values: Any
+) -> Contact:
     outcome = contact_actions.upsert_contact(account, values, source="test")
     contact = outcome.contact
     assert contact is not None
     for channel in consent:
         contact_actions.record_consent(
-            account, contact, channel=channel, status="granted", source="test",
+            account,
+            contact,
+            channel=channel,
+            status="granted",
+            source="test",
             wording="I agree to receive newsletters.",
         )
     return contact
@@ -42,7 +48,11 @@ def email_message(account: Account, **values: Any) -> Message:
         "preheader": "מבצעים לשבוע",
         "blocks": [
             {"id": "h1", "type": "heading", "text": "שלום [[first_name|חבר]]"},
-            {"id": "t1", "type": "text", "text": "פסקה לכולם. [לחנות](https://shop.example.co.il/?ref=news)"},
+            {
+                "id": "t1",
+                "type": "text",
+                "text": "פסקה לכולם. [לחנות](https://shop.example.co.il/?ref=news)",
+            },
         ],
         "is_advertising": True,
         "sender_name": "חנות הפרחים",

@@ -21,11 +21,24 @@ class FakeTwilio:
                 form = urllib.parse.parse_qs(self.rfile.read(length).decode())
                 params = {key: values[0] for key, values in form.items()}
                 if fake.fail_with is not None:
-                    self._reply(fake.fail_with, {"code": 21211, "message": "Invalid 'To' number", "status": fake.fail_with})
+                    self._reply(
+                        fake.fail_with,
+                        {"code": 21211, "message": "Invalid 'To' number", "status": fake.fail_with},
+                    )
                     return
-                fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization", ""), **params})
+                fake.requests.append(
+                    {"path": self.path, "auth": self.headers.get("Authorization", ""), **params}
+                )
                 sid = f"SM{len(fake.requests):032x}"
-                self._reply(201, {"sid": sid, "status": "queued", "to": params.get("To"), "body": params.get("Body")})
+                self._reply(
+                    201,
+                    {
+                        "sid": sid,
+                        "status": "queued",
+                        "to": params.get("To"),
+                        "body": params.get("Body"),
+                    },
+                )
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 body = json.dumps(payload).encode()

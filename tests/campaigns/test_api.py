@@ -61,7 +61,9 @@ def test_api_preview_as_a_contact(api_client, account):
     message = email_message(account)
 
     response = api_client.post(
-        f"/api/v1/messages/{message.pk}/preview/", {"contact_id": contact.pk}, content_type="application/json"
+        f"/api/v1/messages/{message.pk}/preview/",
+        {"contact_id": contact.pk},
+        content_type="application/json",
     )
 
     assert response.json()["subject"] == "פרסומת: דנה – ביקשת? קיבלת!"
@@ -73,7 +75,9 @@ def test_api_test_send(api_client, account, mailbox):
     message = email_message(account)
 
     response = api_client.post(
-        f"/api/v1/messages/{message.pk}/test/", {"to": ["qa@example.com"]}, content_type="application/json"
+        f"/api/v1/messages/{message.pk}/test/",
+        {"to": ["qa@example.com"]},
+        content_type="application/json",
     )
 
     assert response.json() == {"sent": 1}
@@ -109,7 +113,9 @@ def test_api_send_needs_lists_of_the_account(api_client, account, outsider_accou
     message = email_message(account)
 
     response = api_client.post(
-        f"/api/v1/messages/{message.pk}/sends/", {"list_ids": [foreign.pk]}, content_type="application/json"
+        f"/api/v1/messages/{message.pk}/sends/",
+        {"list_ids": [foreign.pk]},
+        content_type="application/json",
     )
 
     assert response.status_code == 400
@@ -122,7 +128,10 @@ def test_api_outsider_gets_404(outsider_api_client, account):
     message = email_message(account)
 
     assert outsider_api_client.get(f"/api/v1/messages/{message.pk}/").status_code == 404
-    assert outsider_api_client.patch(
-        f"/api/v1/messages/{message.pk}/", {"name": "x"}, content_type="application/json"
-    ).status_code == 404
+    assert (
+        outsider_api_client.patch(
+            f"/api/v1/messages/{message.pk}/", {"name": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert outsider_api_client.get("/api/v1/messages/").json()["results"] == []

@@ -4,11 +4,10 @@ import re
 import time
 
 import pytest
+from django.utils import translation
 
 from campaigns import tasks
 from campaigns.models import Message, OutboxMessage, Send, SendStatus
-from django.utils import translation
-
 from contacts import actions as contact_actions
 from contacts.queries import field_spec
 from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - fixtures
@@ -36,7 +35,11 @@ def wait_for(condition, timeout=30.0):
 
 
 def test_compose_targeted_email_with_smart_button_preview_send_outbox(
-    page, owner, account, settings, celery_worker  # noqa: F811 - the page fixture
+    page,  # noqa: F811 - the fixture imported above
+    owner,
+    account,
+    settings,
+    celery_worker,  # noqa: F811 - the page fixture
 ):
     settings.CAMPAIGNS_EMAIL_BACKEND = "outbox"
     contact_actions.create_custom_field(
@@ -70,7 +73,13 @@ def test_compose_targeted_email_with_smart_button_preview_send_outbox(
     targeted.locator("[data-testid=rule-field]").select_option("interests")
     targeted.locator("[data-testid=rule-op]").select_option("contains")
     page.locator("[data-testid=block-card]").nth(1).locator("[data-testid=rule-value]").fill("X")
-    assert page.locator("[data-testid=block-card]").nth(1).locator("[data-testid=targeted-mark]").count() == 1
+    assert (
+        page.locator("[data-testid=block-card]")
+        .nth(1)
+        .locator("[data-testid=targeted-mark]")
+        .count()
+        == 1
+    )
 
     # A smart button that adds the contact to a list.
     page.click("[data-testid=add-button] >> nth=-1")
@@ -82,8 +91,12 @@ def test_compose_targeted_email_with_smart_button_preview_send_outbox(
     button.locator("[data-testid=block-thanks]").fill("נרשמת לאירוע")
 
     # Drag the button above the targeted paragraph.
-    page.locator("[data-testid=block-card]").nth(2).drag_to(page.locator("[data-testid=block-card]").nth(1))
-    types = page.locator("[data-testid=block-card]").evaluate_all("cards => cards.map(c => c.dataset.type)")
+    page.locator("[data-testid=block-card]").nth(2).drag_to(
+        page.locator("[data-testid=block-card]").nth(1)
+    )
+    types = page.locator("[data-testid=block-card]").evaluate_all(
+        "cards => cards.map(c => c.dataset.type)"
+    )
     assert types == ["text", "button", "text"]
     screenshot(page, "campaigns-editor")
     page.click("[data-testid=save]")
@@ -97,10 +110,14 @@ def test_compose_targeted_email_with_smart_button_preview_send_outbox(
 
     # Preview as each contact, on a phone width too.
     page.select_option("[data-testid=preview-contact]", str(uri.pk))
-    page.wait_for_function("document.querySelector('[data-testid=preview-subject]')?.textContent.includes('אורי')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=preview-subject]')?.textContent.includes('אורי')"
+    )
     assert "פסקה על מוצר X" in page.locator("#preview iframe").get_attribute("srcdoc")
     page.select_option("[data-testid=preview-contact]", str(yael.pk))
-    page.wait_for_function("document.querySelector('[data-testid=preview-subject]')?.textContent.includes('יעל')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=preview-subject]')?.textContent.includes('יעל')"
+    )
     assert "פסקה על מוצר X" not in page.locator("#preview iframe").get_attribute("srcdoc")
     page.check("[data-testid=device-mobile]")
     page.wait_for_selector("iframe.preview-frame.mobile")
@@ -117,7 +134,9 @@ def test_compose_targeted_email_with_smart_button_preview_send_outbox(
     tasks.tick()
     assert wait_for(lambda: OutboxMessage.objects.filter(account=account).count() == 2)
     assert wait_for(lambda: Send.objects.get(pk=send.pk).status == SendStatus.DONE)
-    page.wait_for_selector("[data-testid=send-status]:has-text('נשלח'), [data-testid=send-status]:has-text('Sent')")
+    page.wait_for_selector(
+        "[data-testid=send-status]:has-text('נשלח'), [data-testid=send-status]:has-text('Sent')"
+    )
     screenshot(page, "campaigns-send-report")
 
     page.goto("/campaigns/outbox/")

@@ -36,8 +36,14 @@ def delivery_for(account, email, provider_id):
     contact = make_contact(account, email=email)
     message = email_message(account, name=f"m-{provider_id[-8:]}")
     return Delivery.objects.create(
-        account=account, message=message, contact=contact, channel="email", address=contact.email,
-        status=DeliveryStatus.SENT, claim_token="t", provider_id=provider_id,
+        account=account,
+        message=message,
+        contact=contact,
+        channel="email",
+        address=contact.email,
+        status=DeliveryStatus.SENT,
+        claim_token="t",
+        provider_id=provider_id,
     )
 
 
@@ -52,7 +58,9 @@ def test_ses_permanent_bounce_sigv1_suppresses(account, sns_settings):
     assert delivery.bounced_at is not None
     suppression = Suppression.objects.get(contact=delivery.contact)
     assert suppression.reason == "bounced"
-    assert ContactEvent.objects.filter(contact=delivery.contact, kind="message_bounced").count() == 1
+    assert (
+        ContactEvent.objects.filter(contact=delivery.contact, kind="message_bounced").count() == 1
+    )
 
 
 @pytest.mark.django_db
@@ -63,7 +71,9 @@ def test_ses_retry_of_same_notification_changes_nothing(account, sns_settings):
     again = post_sns("sns.notification.bounce-permanent.sigv1.json")
 
     assert again.status_code == 200
-    assert ContactEvent.objects.filter(contact=delivery.contact, kind="message_bounced").count() == 1
+    assert (
+        ContactEvent.objects.filter(contact=delivery.contact, kind="message_bounced").count() == 1
+    )
 
 
 @pytest.mark.django_db
@@ -80,7 +90,9 @@ def test_ses_complaint_sigv2_suppresses_and_revokes_consent(account, sns_setting
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["sns.REJECT.cert-url-http.json", "sns.REJECT.message-tampered.json"])
+@pytest.mark.parametrize(
+    "name", ["sns.REJECT.cert-url-http.json", "sns.REJECT.message-tampered.json"]
+)
 def test_ses_forged_notifications_are_rejected(account, sns_settings, name):
     delivery = delivery_for(account, "no.such.user@example.com", BOUNCED_SES_ID)
 
@@ -169,8 +181,14 @@ def sms_delivery(account, sid, mobile="+972500000001", channel="sms"):
     contact = make_contact(account, email=f"{sid}@example.com", mobile=mobile, consent=(channel,))
     message = email_message(account, name=f"m-{sid}")
     return Delivery.objects.create(
-        account=account, message=message, contact=contact, channel=channel, address=mobile,
-        status=DeliveryStatus.SENT, claim_token="t", provider_id=sid,
+        account=account,
+        message=message,
+        contact=contact,
+        channel=channel,
+        address=mobile,
+        status=DeliveryStatus.SENT,
+        claim_token="t",
+        provider_id=sid,
     )
 
 
@@ -184,7 +202,9 @@ def test_twilio_status_never_moves_back(account, twilio_settings):
     delivery.refresh_from_db()
     assert delivery.provider_status == "delivered"
     assert delivery.delivered_at is not None
-    assert ContactEvent.objects.filter(contact=delivery.contact, kind="message_delivered").count() == 1
+    assert (
+        ContactEvent.objects.filter(contact=delivery.contact, kind="message_delivered").count() == 1
+    )
 
 
 @pytest.mark.django_db
@@ -211,7 +231,9 @@ def test_twilio_forged_signature_is_rejected(account, twilio_settings):
 
 @pytest.mark.django_db
 def test_twilio_whatsapp_status(account, twilio_settings):
-    delivery = sms_delivery(account, "SM000000000000000000000000000000f1", "+972500000003", "whatsapp")
+    delivery = sms_delivery(
+        account, "SM000000000000000000000000000000f1", "+972500000003", "whatsapp"
+    )
 
     post_twilio(11)
     post_twilio(12)

@@ -36,13 +36,26 @@ def start_worker(smtp_port: int) -> subprocess.Popen[bytes]:
             "EMAIL_PORT": str(smtp_port),
             "CAMPAIGNS_EMAIL_BACKEND": "smtp",
             "CAMPAIGNS_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
+            "CAMPAIGNS_EMAIL_PER_MINUTE": "0",
         }
     )
     return subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "smoove", "worker", "-P", "solo",
-            "-Q", ",".join(queues.ALL), "--without-heartbeat", "--without-gossip",
-            "--without-mingle", "-l", "WARNING",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "smoove",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            ",".join(queues.ALL),
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
         ],
         cwd=ROOT,
         env=env,
@@ -69,6 +82,7 @@ def test_sigkill_mid_send_leaves_no_duplicate(account, mailbox, settings):
     app.conf.task_always_eager = False
     app.control.purge()
     settings.CAMPAIGNS_CLAIM_LEASE_SECONDS = LEASE_SECONDS
+    settings.CAMPAIGNS_MAX_PER_MINUTE = {"email": 0}
     audience = make_list(account, "מנויים")
     contacts = Contact.objects.bulk_create(
         Contact(account=account, identity=f"r{n}@example.com", email=f"r{n}@example.com")
@@ -107,7 +121,9 @@ def test_sigkill_mid_send_leaves_no_duplicate(account, mailbox, settings):
     received = Counter(m["To"] for m in mailbox.messages)
     statuses = Counter(Delivery.objects.filter(send=send).values_list("status", flat=True))
     ambiguous = set(
-        Delivery.objects.filter(send=send, status=DeliveryStatus.AMBIGUOUS).values_list("address", flat=True)
+        Delivery.objects.filter(send=send, status=DeliveryStatus.AMBIGUOUS).values_list(
+            "address", flat=True
+        )
     )
     missing = {c.email for c in contacts} - set(received)
 

@@ -34,7 +34,9 @@ def test_unknown_merge_tag_is_an_error_on_save(account):
 
 @pytest.mark.django_db
 def test_unknown_merge_tag_in_a_link_is_an_error(account):
-    blocks = [{"id": "b1", "type": "button", "label": "קנו", "url": "https://x.example/?n=[[nope]]"}]
+    blocks = [
+        {"id": "b1", "type": "button", "label": "קנו", "url": "https://x.example/?n=[[nope]]"}
+    ]
     with pytest.raises(CampaignError) as caught:
         email_message(account, blocks=blocks)
 
@@ -60,7 +62,11 @@ def test_marketer_text_is_escaped_and_not_a_template(account):
     contact = make_contact(account, email="dana@example.com", first_name="<b>דנה</b>")
     blocks = [
         {"id": "h1", "type": "heading", "text": "שלום [[first_name]]"},
-        {"id": "t1", "type": "text", "text": "{{ v.__class__ }} {% raw %} <script>alert(1)</script>"},
+        {
+            "id": "t1",
+            "type": "text",
+            "text": "{{ v.__class__ }} {% raw %} <script>alert(1)</script>",
+        },
     ]
     message = email_message(account, blocks=blocks, subject="פרסומת: [[first_name]]")
 
@@ -80,8 +86,14 @@ def test_targeted_block_shows_only_to_matching_contacts(account):
     )
     likes_x = make_contact(account, email="x@example.com", interests=["X"])
     likes_y = make_contact(account, email="y@example.com", interests=["Y"])
-    rule_x = {"match": "all", "rules": [{"type": "field", "field": "interests", "op": "contains", "value": "X"}]}
-    rule_y = {"match": "all", "rules": [{"type": "field", "field": "interests", "op": "contains", "value": "Y"}]}
+    rule_x = {
+        "match": "all",
+        "rules": [{"type": "field", "field": "interests", "op": "contains", "value": "X"}],
+    }
+    rule_y = {
+        "match": "all",
+        "rules": [{"type": "field", "field": "interests", "op": "contains", "value": "Y"}],
+    }
     blocks = [
         {"id": "all", "type": "text", "text": "לכולם"},
         {"id": "px", "type": "text", "text": "פסקה על מוצר X", "rule": rule_x},
@@ -127,21 +139,34 @@ def test_targeting_by_list_membership_inside_columns(account):
 def test_dynamic_subject_by_rule_with_default(account):
     holon = make_contact(account, email="h@example.com", city="חולון", first_name="רון")
     haifa = make_contact(account, email="f@example.com", city="חיפה")
-    rule = {"match": "all", "rules": [{"type": "field", "field": "city", "op": "equals", "value": "חולון"}]}
+    rule = {
+        "match": "all",
+        "rules": [{"type": "field", "field": "city", "op": "equals", "value": "חולון"}],
+    }
     message = email_message(
         account,
         subject="פרסומת: הופעה חדשה",
         subject_rules=[{"rule": rule, "subject": "פרסומת: [[שם פרטי]], ההופעה מגיעה לחולון"}],
     )
 
-    assert actions.render_for_contact(account, message, holon).subject == "פרסומת: רון, ההופעה מגיעה לחולון"
+    assert (
+        actions.render_for_contact(account, message, holon).subject
+        == "פרסומת: רון, ההופעה מגיעה לחולון"
+    )
     assert actions.render_for_contact(account, message, haifa).subject == "פרסומת: הופעה חדשה"
 
 
 @pytest.mark.django_db
 def test_link_merge_tags_are_url_encoded(account):
     contact = make_contact(account, email="d@example.com", first_name="דנה כהן")
-    blocks = [{"id": "b1", "type": "button", "label": "לחנות", "url": "https://shop.example/?name=[[first_name]]"}]
+    blocks = [
+        {
+            "id": "b1",
+            "type": "button",
+            "label": "לחנות",
+            "url": "https://shop.example/?name=[[first_name]]",
+        }
+    ]
     message = email_message(account, blocks=blocks)
 
     rendered = actions.render_for_contact(account, message, contact)
@@ -182,7 +207,12 @@ def test_invalid_blocks_are_rejected_with_their_ids(account):
 def test_smart_button_needs_a_static_list_of_the_account(account, outsider_account):
     foreign = make_list(outsider_account, "זרה")
     blocks = [
-        {"id": "s", "type": "button", "label": "מגיע", "action": {"kind": "add_to_list", "list_id": foreign.pk}}
+        {
+            "id": "s",
+            "type": "button",
+            "label": "מגיע",
+            "action": {"kind": "add_to_list", "list_id": foreign.pk},
+        }
     ]
     with pytest.raises(CampaignError) as caught:
         email_message(account, blocks=blocks)

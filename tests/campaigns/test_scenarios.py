@@ -84,10 +84,15 @@ def test_scenario_07_let_contacts_choose(account, mailbox, celery_worker):
     make_contact(account, email="none@example.com")
     from lists import actions as list_actions
 
-    everyone = list_actions.create_list(account, name="כולם", kind="dynamic", conditions={"match": "all", "rules": []})
+    everyone = list_actions.create_list(
+        account, name="כולם", kind="dynamic", conditions={"match": "all", "rules": []}
+    )
 
     def about(product):
-        return {"match": "all", "rules": [{"type": "field", "field": "products", "op": "contains", "value": product}]}
+        return {
+            "match": "all",
+            "rules": [{"type": "field", "field": "products", "op": "contains", "value": product}],
+        }
 
     message = email_message(
         account,
@@ -102,7 +107,12 @@ def test_scenario_07_let_contacts_choose(account, mailbox, celery_worker):
     run_to_the_end(actions.create_send(account, message, list_ids=[everyone.pk]))
 
     received = {m["To"]: m for m in mailbox.messages}
-    assert sorted(received) == ["none@example.com", "x@example.com", "xy@example.com", "y@example.com"]
+    assert sorted(received) == [
+        "none@example.com",
+        "x@example.com",
+        "xy@example.com",
+        "y@example.com",
+    ]
 
     def body(address):
         return received[address].get_body(preferencelist=("html",)).get_content()
@@ -133,14 +143,26 @@ def test_scenario_08_answer_from_the_email(account, mailbox, celery_worker):
         account,
         blocks=[
             {"id": "q", "type": "text", "text": "האם תגיעו לאירוע ההשקה?"},
-            {"id": "yes", "type": "button", "label": "מגיע/ה",
-             "action": {"kind": "add_to_list", "list_id": coming.pk}, "thanks": "נרשמת לאירוע"},
-            {"id": "no", "type": "button", "label": "לא מגיע/ה",
-             "action": {"kind": "add_to_list", "list_id": not_coming.pk}, "thanks": "לא תגיע/י לאירוע"},
+            {
+                "id": "yes",
+                "type": "button",
+                "label": "מגיע/ה",
+                "action": {"kind": "add_to_list", "list_id": coming.pk},
+                "thanks": "נרשמת לאירוע",
+            },
+            {
+                "id": "no",
+                "type": "button",
+                "label": "לא מגיע/ה",
+                "action": {"kind": "add_to_list", "list_id": not_coming.pk},
+                "thanks": "לא תגיע/י לאירוע",
+            },
         ],
     )
 
-    run_to_the_end(actions.create_send(account, message, list_ids=[make_list(account, "מוזמנים", guests).pk]))
+    run_to_the_end(
+        actions.create_send(account, message, list_ids=[make_list(account, "מוזמנים", guests).pk])
+    )
     as_if_sent_earlier()
     received = {m["To"]: m for m in mailbox.messages}
     person = Client(HTTP_USER_AGENT=BROWSER_AGENT)
@@ -157,7 +179,9 @@ def test_scenario_08_answer_from_the_email(account, mailbox, celery_worker):
     from contacts.models import ContactEvent
 
     assert ContactEvent.objects.filter(contact=guests[0], kind="message_clicked").count() == 1
-    joined = ContactEvent.objects.filter(contact=guests[0], kind="list_joined", data__list_id=coming.pk)
+    joined = ContactEvent.objects.filter(
+        contact=guests[0], kind="list_joined", data__list_id=coming.pk
+    )
     assert joined.count() == 1
 
 

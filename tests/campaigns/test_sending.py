@@ -49,7 +49,9 @@ def test_send_skips_contacts_with_counted_reasons(account, mailbox):
     blocked = make_list(account, "לא לשלוח", [excluded])
     message = email_message(account)
 
-    send = actions.create_send(account, message, list_ids=[audience.pk], exclude_list_ids=[blocked.pk])
+    send = actions.create_send(
+        account, message, list_ids=[audience.pk], exclude_list_ids=[blocked.pk]
+    )
     send = run_send(send)
 
     assert [m["To"] for m in mailbox.messages] == ["ok@example.com"]
@@ -78,8 +80,13 @@ def test_dynamic_list_is_an_audience(account, mailbox):
     make_contact(account, email="h@example.com", city="חולון")
     make_contact(account, email="t@example.com", city="תל אביב")
     holon = list_actions.create_list(
-        account, name="חולון", kind="dynamic",
-        conditions={"match": "all", "rules": [{"type": "field", "field": "city", "op": "equals", "value": "חולון"}]},
+        account,
+        name="חולון",
+        kind="dynamic",
+        conditions={
+            "match": "all",
+            "rules": [{"type": "field", "field": "city", "op": "equals", "value": "חולון"}],
+        },
     )
     message = email_message(account)
 
@@ -92,7 +99,9 @@ def test_dynamic_list_is_an_audience(account, mailbox):
 def test_email_has_list_unsubscribe_headers_and_sender_override(account, mailbox):
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
     audience = make_list(account, "כולם", [contact])
-    message = email_message(account, sender_name="Yahav – Sales", sender_email="yahav@shop.example.co.il")
+    message = email_message(
+        account, sender_name="Yahav – Sales", sender_email="yahav@shop.example.co.il"
+    )
 
     run_send(actions.create_send(account, message, list_ids=[audience.pk]))
 
@@ -130,7 +139,9 @@ def test_sent_event_lands_in_the_contact_log(account, mailbox):
     contact = make_contact(account, email="dana@example.com")
     message = email_message(account)
 
-    run_send(actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk]))
+    run_send(
+        actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk])
+    )
 
     event = ContactEvent.objects.get(contact=contact, kind="message_sent")
     assert event.data["message_id"] == message.pk
@@ -141,7 +152,9 @@ def test_pulses_release_n_every_interval(account, mailbox):
     contacts = [make_contact(account, email=f"c{i}@example.com") for i in range(5)]
     audience = make_list(account, "כולם", contacts)
     message = email_message(account)
-    send = actions.create_send(account, message, list_ids=[audience.pk], pulse_size=2, pulse_interval_minutes=10)
+    send = actions.create_send(
+        account, message, list_ids=[audience.pk], pulse_size=2, pulse_interval_minutes=10
+    )
     actions.prepare_send(send)
     send.refresh_from_db()
     start = send.next_pulse_at
@@ -174,7 +187,9 @@ def test_eta_for_pulses():
 def test_pause_returns_released_recipients_and_resume_continues(account, mailbox):
     contacts = [make_contact(account, email=f"c{i}@example.com") for i in range(3)]
     audience = make_list(account, "כולם", contacts)
-    send = actions.create_send(account, email_message(account), list_ids=[audience.pk], pulse_size=2)
+    send = actions.create_send(
+        account, email_message(account), list_ids=[audience.pk], pulse_size=2
+    )
     actions.prepare_send(send)
     sending.release_due_pulses(timezone.now())
 
@@ -193,7 +208,9 @@ def test_pause_returns_released_recipients_and_resume_continues(account, mailbox
 def test_cancel_stops_the_rest(account, mailbox):
     contacts = [make_contact(account, email=f"c{i}@example.com") for i in range(3)]
     audience = make_list(account, "כולם", contacts)
-    send = actions.create_send(account, email_message(account), list_ids=[audience.pk], pulse_size=1)
+    send = actions.create_send(
+        account, email_message(account), list_ids=[audience.pk], pulse_size=1
+    )
     run_send(send)
 
     actions.cancel_send(account, send)
@@ -227,18 +244,29 @@ def test_send_rejects_another_accounts_list(account, outsider_account):
 
 @pytest.mark.django_db
 def test_sending_sms_through_twilio_sdk(account, twilio):
-    contact = make_contact(account, email="d@example.com", mobile="050-1234567", first_name="דנה", consent=("sms",))
+    contact = make_contact(
+        account, email="d@example.com", mobile="050-1234567", first_name="דנה", consent=("sms",)
+    )
     message = actions.save_message(
-        account, None,
-        {"name": "SMS", "text": "פרסומת: שלום [[שם פרטי]] https://shop.example/sale", "sender_name": "פרחי דנה"},
+        account,
+        None,
+        {
+            "name": "SMS",
+            "text": "פרסומת: שלום [[שם פרטי]] https://shop.example/sale",
+            "sender_name": "פרחי דנה",
+        },
         channel="sms",
     )
 
-    send = run_send(actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk]))
+    send = run_send(
+        actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk])
+    )
 
     assert len(twilio.requests) == 1
     request = twilio.requests[0]
-    assert request["path"] == "/2010-04-01/Accounts/AC00000000000000000000000000000001/Messages.json"
+    assert (
+        request["path"] == "/2010-04-01/Accounts/AC00000000000000000000000000000001/Messages.json"
+    )
     assert request["To"] == "+972501234567"
     assert request["From"] == "+972550000000"
     assert request["Body"].startswith("פרסומת: שלום דנה http://127.0.0.1:8000/t/c/")
@@ -257,7 +285,9 @@ def test_twilio_rejection_fails_the_delivery(account, twilio):
         account, None, {"name": "SMS", "text": "עדכון", "is_advertising": False}, channel="sms"
     )
 
-    send = run_send(actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk]))
+    send = run_send(
+        actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk])
+    )
 
     delivery = Delivery.objects.get(send=send)
     assert delivery.status == DeliveryStatus.FAILED
@@ -270,7 +300,9 @@ def test_outbox_keeps_messages_when_chosen(account, settings, mailbox):
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
     message = email_message(account)
 
-    run_send(actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk]))
+    run_send(
+        actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk])
+    )
 
     kept = OutboxMessage.objects.get(account=account)
     assert kept.to == "dana@example.com"
@@ -285,7 +317,9 @@ def test_reaper_marks_stale_sending_ambiguous_and_resends_stale_claims(account, 
     settings.CAMPAIGNS_CLAIM_LEASE_SECONDS = 60
     first = make_contact(account, email="a@example.com")
     second = make_contact(account, email="b@example.com")
-    send = actions.create_send(account, email_message(account), list_ids=[make_list(account, "א", [first, second]).pk])
+    send = actions.create_send(
+        account, email_message(account), list_ids=[make_list(account, "א", [first, second]).pk]
+    )
     actions.prepare_send(send)
     sending.release_due_pulses(timezone.now())
     claimed = sending.claim_batch(send)
@@ -311,7 +345,9 @@ def test_reaper_marks_stale_sending_ambiguous_and_resends_stale_claims(account, 
 def test_stale_worker_cannot_send_a_reclaimed_delivery(account, mailbox, settings):
     settings.CAMPAIGNS_CLAIM_LEASE_SECONDS = 60
     contact = make_contact(account, email="a@example.com")
-    send = actions.create_send(account, email_message(account), list_ids=[make_list(account, "א", [contact]).pk])
+    send = actions.create_send(
+        account, email_message(account), list_ids=[make_list(account, "א", [contact]).pk]
+    )
     actions.prepare_send(send)
     sending.release_due_pulses(timezone.now())
     old_claim = sending.claim_batch(send)
@@ -321,3 +357,28 @@ def test_stale_worker_cannot_send_a_reclaimed_delivery(account, mailbox, setting
     sending.deliver(send.message, old_claim)
 
     assert len(mailbox.messages) == 1
+
+
+@pytest.mark.django_db
+def test_channel_limit_holds_across_sends_whatever_the_pulses(account, mailbox, settings):
+    settings.CAMPAIGNS_MAX_PER_MINUTE = {"email": 3}
+    first = [make_contact(account, email=f"a{i}@example.com") for i in range(2)]
+    second = [make_contact(account, email=f"b{i}@example.com") for i in range(3)]
+    send_a = actions.create_send(account, email_message(account, name="א"), list_ids=[make_list(account, "א", first).pk])
+    send_b = actions.create_send(account, email_message(account, name="ב"), list_ids=[make_list(account, "ב", second).pk])
+    actions.prepare_send(send_a)
+    actions.prepare_send(send_b)
+    now = timezone.now()
+
+    sending.release_due_pulses(now)
+    assert Recipient.objects.filter(state="released").count() == 3
+
+    sending.release_due_pulses(now + datetime.timedelta(seconds=30))
+    assert Recipient.objects.filter(state="released").count() == 3
+
+    later = now + datetime.timedelta(seconds=61)
+    sending.release_due_pulses(later)
+    for send in (send_a, send_b):
+        send.refresh_from_db()
+        sending.deliver_released(send)
+    assert len(mailbox.messages) == 5

@@ -31,11 +31,17 @@ def test_sms_segments(text, encoding, segments):
 
 @pytest.mark.django_db
 def test_advertising_sms_gets_sender_and_refusal_link(account):
-    contact = make_contact(account, email="d@example.com", mobile="050-1234567", first_name="דנה", consent=("sms",))
+    contact = make_contact(
+        account, email="d@example.com", mobile="050-1234567", first_name="דנה", consent=("sms",)
+    )
     message = actions.save_message(
         account,
         None,
-        {"name": "SMS", "text": "פרסומת: [[שם פרטי]], מבצע היום https://shop.example/sale", "sender_name": "פרחי דנה"},
+        {
+            "name": "SMS",
+            "text": "פרסומת: [[שם פרטי]], מבצע היום https://shop.example/sale",
+            "sender_name": "פרחי דנה",
+        },
         channel="sms",
     )
 

@@ -62,7 +62,14 @@ def test_forged_pixel_returns_the_image_and_records_nothing(account, mailbox, pe
 @pytest.mark.django_db
 def test_click_redirects_to_the_message_link_with_merge_values(account, mailbox, person):
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
-    blocks = [{"id": "b", "type": "button", "label": "לחנות", "url": "https://shop.example/?n=[[first_name]]"}]
+    blocks = [
+        {
+            "id": "b",
+            "type": "button",
+            "label": "לחנות",
+            "url": "https://shop.example/?n=[[first_name]]",
+        }
+    ]
     send_to(account, [contact], blocks=blocks)
     as_if_sent_earlier()
     link = tracked_links(mailbox.messages[0])[0]
@@ -82,9 +89,11 @@ def test_click_redirects_to_the_message_link_with_merge_values(account, mailbox,
 def test_click_token_for_another_messages_link_is_not_found(account, mailbox, person):
     contact = make_contact(account, email="dana@example.com")
     send_to(account, [contact])
-    other = email_message(account, name="אחר", blocks=[
-        {"id": "b", "type": "button", "label": "רע", "url": "https://evil.example/"}
-    ])
+    other = email_message(
+        account,
+        name="אחר",
+        blocks=[{"id": "b", "type": "button", "label": "רע", "url": "https://evil.example/"}],
+    )
     evil_link = MessageLink.objects.create(
         account=account, message=other, url="https://evil.example/", digest="x"
     )
@@ -214,7 +223,15 @@ def test_forged_unsubscribe_token_is_not_found(account, person):
 def test_smart_button_scanner_does_not_answer(account, mailbox):
     contact = make_contact(account, email="dana@example.com")
     coming = make_list(account, "מגיעים")
-    blocks = [{"id": "y", "type": "button", "label": "מגיע", "action": {"kind": "add_to_list", "list_id": coming.pk}, "thanks": "מגיע לאירוע"}]
+    blocks = [
+        {
+            "id": "y",
+            "type": "button",
+            "label": "מגיע",
+            "action": {"kind": "add_to_list", "list_id": coming.pk},
+            "thanks": "מגיע לאירוע",
+        }
+    ]
     send_to(account, [contact], blocks=blocks)
     as_if_sent_earlier()
 
@@ -230,8 +247,13 @@ def test_smart_button_sets_a_field(account, mailbox, person):
     contact_actions.create_custom_field(account, label="דירוג", key="rating", type="number")
     contact = make_contact(account, email="dana@example.com")
     blocks = [
-        {"id": f"r{n}", "type": "button", "label": str(n),
-         "action": {"kind": "set_field", "field": "rating", "value": str(n)}, "thanks": f"דירוג {n}"}
+        {
+            "id": f"r{n}",
+            "type": "button",
+            "label": str(n),
+            "action": {"kind": "set_field", "field": "rating", "value": str(n)},
+            "thanks": f"דירוג {n}",
+        }
         for n in range(1, 6)
     ]
     send_to(account, [contact], blocks=blocks)

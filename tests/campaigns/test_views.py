@@ -38,7 +38,8 @@ def test_editor_saves_blocks_and_reports_unknown_tags(owner_client, account):
     blocks = [{"id": "b1", "type": "text", "text": "שלום [[עיר מגורים]]"}]
 
     rejected = owner_client.post(
-        url, {"name": "n", "subject": "פרסומת: x", "blocks": json.dumps(blocks), "is_advertising": "on"}
+        url,
+        {"name": "n", "subject": "פרסומת: x", "blocks": json.dumps(blocks), "is_advertising": "on"},
     )
 
     assert rejected.status_code == 400
@@ -48,7 +49,8 @@ def test_editor_saves_blocks_and_reports_unknown_tags(owner_client, account):
 
     blocks[0]["text"] = "שלום [[עיר]]"
     saved = owner_client.post(
-        url, {"name": "n", "subject": "פרסומת: x", "blocks": json.dumps(blocks), "is_advertising": "on"}
+        url,
+        {"name": "n", "subject": "פרסומת: x", "blocks": json.dumps(blocks), "is_advertising": "on"},
     )
 
     assert saved.status_code == 302
@@ -76,7 +78,9 @@ def test_preview_as_two_contacts(owner_client, account):
     message = email_message(account)
     url = reverse("campaigns:preview", args=[message.pk])
 
-    as_first = owner_client.get(url, {"contact": first.pk, "device": "mobile"}, HTTP_HX_REQUEST="true")
+    as_first = owner_client.get(
+        url, {"contact": first.pk, "device": "mobile"}, HTTP_HX_REQUEST="true"
+    )
     as_second = owner_client.get(url, {"contact": second.pk})
 
     assert "שלום אורי" in as_first.content.decode()
@@ -89,7 +93,9 @@ def test_preview_of_another_accounts_contact_is_not_found(owner_client, account,
     stranger = make_contact(outsider_account, email="s@example.org")
     message = email_message(account)
 
-    response = owner_client.get(reverse("campaigns:preview", args=[message.pk]), {"contact": stranger.pk})
+    response = owner_client.get(
+        reverse("campaigns:preview", args=[message.pk]), {"contact": stranger.pk}
+    )
 
     assert response.status_code == 404
 
@@ -145,7 +151,9 @@ def test_send_setup_shows_compliance_errors(owner_client, account):
     message = email_message(account, subject="מבצע")
     audience = make_list(account, "כולם", [make_contact(account, email="a@example.com")])
 
-    response = owner_client.post(reverse("campaigns:send_setup", args=[message.pk]), {"lists": [audience.pk]})
+    response = owner_client.post(
+        reverse("campaigns:send_setup", args=[message.pk]), {"lists": [audience.pk]}
+    )
 
     assert response.status_code == 400
     assert "פרסומת" in response.content.decode()
@@ -164,7 +172,9 @@ def test_send_page_pause_and_report_segments(owner_client, account, mailbox):
     send = run_send(Send.objects.get(message=message))
 
     page = owner_client.get(reverse("campaigns:send_detail", args=[send.pk]))
-    paused = owner_client.post(reverse("campaigns:send_pause", args=[send.pk]), HTTP_HX_REQUEST="true")
+    paused = owner_client.post(
+        reverse("campaigns:send_pause", args=[send.pk]), HTTP_HX_REQUEST="true"
+    )
     not_opened = owner_client.get(reverse("campaigns:send_segment", args=[send.pk, "not_opened"]))
 
     assert page.status_code == 200
@@ -181,9 +191,9 @@ def test_outbox_page_shows_kept_messages(owner_client, account, settings):
     settings.CAMPAIGNS_EMAIL_BACKEND = "outbox"
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
     message = email_message(account)
-    run_send(actions.create_send(
-        account, message, list_ids=[make_list(account, "כולם", [contact]).pk]
-    ))
+    run_send(
+        actions.create_send(account, message, list_ids=[make_list(account, "כולם", [contact]).pk])
+    )
     kept = OutboxMessage.objects.get(account=account)
 
     listing = owner_client.get(reverse("campaigns:outbox"))
@@ -202,7 +212,10 @@ def test_outsider_gets_404_for_a_message(outsider_client, account, name):
     message = email_message(account)
 
     assert outsider_client.get(reverse(name, args=[message.pk])).status_code == 404
-    assert outsider_client.post(reverse(name, args=[message.pk]), {"name": "x"}).status_code in (404, 405)
+    assert outsider_client.post(reverse(name, args=[message.pk]), {"name": "x"}).status_code in (
+        404,
+        405,
+    )
     message.refresh_from_db()
     assert message.name == "ניוזלטר"
 
@@ -210,9 +223,14 @@ def test_outsider_gets_404_for_a_message(outsider_client, account, name):
 @pytest.mark.django_db
 def test_outsider_cannot_control_a_send(outsider_client, account):
     contact = make_contact(account, email="a@example.com")
-    send = run_send(actions.create_send(
-        account, email_message(account), list_ids=[make_list(account, "כולם", [contact]).pk], pulse_size=1
-    ))
+    send = run_send(
+        actions.create_send(
+            account,
+            email_message(account),
+            list_ids=[make_list(account, "כולם", [contact]).pk],
+            pulse_size=1,
+        )
+    )
     running = send.status
 
     assert outsider_client.get(reverse("campaigns:send_detail", args=[send.pk])).status_code == 404
