@@ -130,18 +130,21 @@ def page_image(request: HttpRequest, token: str) -> FileResponse:
 
 
 def _submit(request: HttpRequest, form: Form) -> HttpResponse:
+    definition = load_definition(form)
+    query = _query(request)
+    # Checked before request.POST is touched, which would read the body.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_POST_BYTES:
+        rendered = render_form(definition, query=query)
+        rendered.message = _(
+            "The form is too large to send. Go back, shorten the longest answers and send it again."
+        )
+        return _respond_with(request, form, None, "", "page", rendered, status=413)
+
     mode = request.POST.get(MODE_INPUT, "page")
     page = queries.find_page_of_form(form, request.POST.get(intake.PAGE_INPUT, ""))
     slot = request.POST.get(intake.SLOT_INPUT, "") if page is not None else ""
     if slot not in SLOT_ORDER:
         slot = ""
-    definition = load_definition(form)
-    query = _query(request)
-
-    too_large = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_POST_BYTES
-    if too_large:
-        message = _("The form is too large to send. Shorten the longest answers and send it again.")
-        return _retry(request, definition, query, page, slot, mode, {}, message, status=413)
 
     if not ratelimit.allow_submission(form.pk, _client_ip(request)):
         logger.warning("form submissions rate limited", extra={"form_id": form.pk})
