@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -61,29 +62,37 @@ def _save(request: HttpRequest, page: Any) -> dict[str, str]:
     account = _account(request)
     errors: dict[str, str] = {}
     try:
-        actions.update_page(
-            account,
-            page,
-            {
-                name: request.POST.get(name, "")
-                for name in (*actions.PAGE_TEXT_SETTINGS, *actions.PAGE_COLORS)
-                if name in request.POST
-            },
-        )
-        upload = request.FILES.get("image")
-        if isinstance(upload, UploadedFile):
-            actions.set_page_image(account, page, upload)
-        elif request.POST.get("remove_image"):
-            actions.set_page_image(account, page, None)
-        for slot in Slot.values:
-            form_id = request.POST.get(f"form_{slot}", "")
-            form = queries.get_form_for_account(account, form_id) if form_id else None
-            actions.set_placement(
-                account, page, slot=slot, form=form, intro=request.POST.get(f"intro_{slot}", "")
-            )
+        with transaction.atomic():
+            _apply_edits(request, account, page)
     except FormError as exc:
+        # Nothing was saved. The page object keeps the values typed before
+        # the bad one, so the form shows them for correction.
         errors.update(exc.field_errors)
     return errors
+
+
+def _apply_edits(request: HttpRequest, account: Any, page: Any) -> None:
+    """Save the page's texts, colours, image and placements; raise FormError on the first bad one."""
+    actions.update_page(
+        account,
+        page,
+        {
+            name: request.POST.get(name, "")
+            for name in (*actions.PAGE_TEXT_SETTINGS, *actions.PAGE_COLORS)
+            if name in request.POST
+        },
+    )
+    upload = request.FILES.get("image")
+    if isinstance(upload, UploadedFile):
+        actions.set_page_image(account, page, upload)
+    elif request.POST.get("remove_image"):
+        actions.set_page_image(account, page, None)
+    for slot in Slot.values:
+        form_id = request.POST.get(f"form_{slot}", "")
+        form = queries.get_form_for_account(account, form_id) if form_id else None
+        actions.set_placement(
+            account, page, slot=slot, form=form, intro=request.POST.get(f"intro_{slot}", "")
+        )
 
 
 @account_required
