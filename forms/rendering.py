@@ -148,7 +148,10 @@ def render_form(
     errors = errors or {}
     chosen = set(chosen_list_ids or [])
     ticked = set(ticked_channels or [])
-    action = reverse("public_forms:form", args=[definition.form.public_token])
+    # Inside an iframe the form posts back to the frameable address, so the
+    # response (errors or thanks) may show in the frame too.
+    target = "public_forms:embed" if mode == "embed" else "public_forms:form"
+    action = reverse(target, args=[definition.form.public_token])
     if absolute:
         action = settings.SITE_URL + action
     if query:

@@ -132,12 +132,20 @@ def test_oversized_post_is_rejected_with_message(account, client: Client):
 
 def test_embed_page_can_be_framed(account, client: Client):
     form = build_form(account)
+    embed_url = form_url(form, "public_forms:embed")
 
-    response = client.get(form_url(form, "public_forms:embed"))
+    response = client.get(embed_url)
+    invalid = client.post(embed_url, {"email": "bad@", "_mode": "embed"})
+    thanked = client.post(embed_url, {"email": "ok@example.com", "_mode": "embed"})
 
     assert response.status_code == 200
     assert "X-Frame-Options" not in response
+    assert f'action="{embed_url}"' in response.content.decode()
     assert 'name="_mode" value="embed"' in response.content.decode()
+    for answer in (invalid, thanked):
+        assert "X-Frame-Options" not in answer
+    assert 'data-testid="thank-you"' in thanked.content.decode()
+    assert "<header" not in thanked.content.decode()
 
 
 def test_view_pixel_counts_a_view(account, client: Client):
