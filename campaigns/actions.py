@@ -409,6 +409,32 @@ def cancel_send(account: Account, send: Send) -> None:
         )
 
 
+def send_to_contacts(
+    account: Account, message: Message, contacts: list[Contact]
+) -> sending.DirectClaim:
+    """Send a message to contacts outside any send, as a flow step does.
+
+    Contacts are skipped for the same reasons as a send's recipients, and
+    a contact who already received the message is never sent it again. The
+    claimed deliveries go out in one background task after commit; call it
+    with a batch of contacts, not once per contact.
+    """
+    from campaigns import tasks
+
+    problems = validate_message(account, message)
+    compliance = compliance_problems(account, message)
+    if problems or compliance:
+        raise CampaignError(
+            _("The message cannot be sent."), {**problems, "compliance": compliance}
+        )
+    claim = sending.claim_for_contacts(
+        message, [c.pk for c in contacts if c.account_id == account.pk]
+    )
+    if claim.claimed:
+        enqueue_on_commit(tasks.deliver_claimed, account.pk, message.pk, claim.token)
+    return claim
+
+
 # --- Tracking, smart buttons, unsubscribe ----------------------------------------
 
 

@@ -54,6 +54,15 @@ def find_send(account_id: int, send_id: int) -> Send | None:
     )
 
 
+def find_message(account_id: int, message_id: int) -> Message | None:
+    """Return the message for a task, or None when it was deleted meanwhile."""
+    return (
+        Message.objects.select_related("account")
+        .filter(account_id=account_id, pk=message_id)
+        .first()
+    )
+
+
 def start_scheduled(now: datetime.datetime) -> int:
     """Turn scheduled sends whose time came into running ones; return how many."""
     return Send.objects.filter(status=SendStatus.SCHEDULED, scheduled_at__lte=now).update(

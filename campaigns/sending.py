@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -135,11 +135,52 @@ def build_queue(send: Send) -> None:
         _assign_variants(send)
 
 
-def _mark_skips(send: Send) -> None:
-    """Skip recipients for the first reason that applies, in the order below."""
-    message = send.message
+def skip_rules(message: Message, *, contact_field: str) -> list[tuple[str, Q]]:
+    """Return (reason, condition) pairs, in order, for rows whose contact is contact_field.
+
+    contact_field is "pk" for a Contact queryset and "contact_id" for a
+    Recipient one. The first condition a row meets is its skip reason.
+    """
     channel = message.channel
-    contact = OuterRef("contact_id")
+    prefix = "" if contact_field == "pk" else "contact__"
+    contact = OuterRef(contact_field)
+    address_field = "email" if channel == "email" else "mobile"
+    rules: list[tuple[str, Q]] = [
+        (SkipReason.OVER_PLAN, Q(**{f"{prefix}over_plan": True})),
+        (SkipReason.NO_ADDRESS, Q(**{f"{prefix}{address_field}": ""})),
+        (
+            SkipReason.SUPPRESSED,
+            Q(Exists(Suppression.objects.filter(contact_id=contact, channel=channel))),
+        ),
+    ]
+    if message.is_advertising:
+        latest = (
+            ConsentRecord.objects.filter(contact_id=OuterRef("pk"), channel=channel)
+            .order_by("-recorded_at", "-id")
+            .values("status")[:1]
+        )
+        consented = (
+            Contact.objects.filter(account_id=message.account_id)
+            .annotate(consent=Subquery(latest))
+            .filter(consent=ConsentStatus.GRANTED)
+            .values("pk")
+        )
+        rules.append((SkipReason.NO_CONSENT, ~Q(**{f"{contact_field}__in": consented})))
+    delivered = Delivery.objects.filter(message=message, contact_id=contact)
+    rules.append((SkipReason.ALREADY_SENT, Q(Exists(delivered))))
+    if channel == "whatsapp" and not message.whatsapp_content_sid:
+        # Free text may start a WhatsApp conversation only within 24 hours
+        # of the contact's last message to the business.
+        since = timezone.now() - datetime.timedelta(hours=24)
+        replied = ContactEvent.objects.filter(
+            contact_id=contact, kind="whatsapp_received", occurred_at__gte=since
+        )
+        rules.append((SkipReason.NO_WHATSAPP_SESSION, ~Q(Exists(replied))))
+    return rules
+
+
+def _mark_skips(send: Send) -> None:
+    """Skip recipients for the first reason that applies: exclusions, then skip_rules."""
 
     def skip(reason: str, condition: Q) -> None:
         Recipient.objects.filter(send=send, state=RecipientState.QUEUED).filter(condition).update(
@@ -152,33 +193,8 @@ def _mark_skips(send: Send) -> None:
             SkipReason.EXCLUDED,
             Q(contact_id__in=list_queries.members_of_list(contact_list).values("pk")),
         )
-    skip(SkipReason.OVER_PLAN, Q(contact__over_plan=True))
-    address_field = "email" if channel == "email" else "mobile"
-    skip(SkipReason.NO_ADDRESS, Q(**{f"contact__{address_field}": ""}))
-    suppressed = Suppression.objects.filter(contact_id=contact, channel=channel)
-    skip(SkipReason.SUPPRESSED, Q(Exists(suppressed)))
-    if message.is_advertising:
-        latest = (
-            ConsentRecord.objects.filter(contact_id=contact, channel=channel)
-            .order_by("-recorded_at", "-id")
-            .values("status")[:1]
-        )
-        consented = (
-            Recipient.objects.filter(send=send, state=RecipientState.QUEUED)
-            .annotate(consent=Subquery(latest))
-            .filter(consent=ConsentStatus.GRANTED)
-        )
-        skip(SkipReason.NO_CONSENT, ~Q(pk__in=consented.values("pk")))
-    delivered = Delivery.objects.filter(message=message, contact_id=contact)
-    skip(SkipReason.ALREADY_SENT, Q(Exists(delivered)))
-    if channel == "whatsapp" and not message.whatsapp_content_sid:
-        # Free text may start a WhatsApp conversation only within 24 hours
-        # of the contact's last message to the business.
-        since = timezone.now() - datetime.timedelta(hours=24)
-        replied = ContactEvent.objects.filter(
-            contact_id=contact, kind="whatsapp_received", occurred_at__gte=since
-        )
-        skip(SkipReason.NO_WHATSAPP_SESSION, ~Q(Exists(replied)))
+    for reason, condition in skip_rules(send.message, contact_field="contact_id"):
+        skip(reason, condition)
 
 
 def _assign_variants(send: Send) -> None:
@@ -665,13 +681,15 @@ def reap(now: datetime.datetime) -> list[tuple[int, int]]:
     return sorted(sends)
 
 
-def redeliver(send: Send, now: datetime.datetime) -> int:
-    """Send the send's claimed deliveries that are due again, under a new claim token."""
+def _due_again(now: datetime.datetime) -> Q:
     lease = datetime.timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS)
-    token = uuid.uuid4().hex
-    due = Delivery.objects.filter(send=send, status=DeliveryStatus.CLAIMED).filter(
+    return Q(status=DeliveryStatus.CLAIMED) & (
         Q(retry_at__lte=now) | Q(retry_at__isnull=True, claimed_at__lt=now - lease)
     )
+
+
+def _redeliver(message: Message, due: "models.QuerySet[Delivery]", now: datetime.datetime) -> int:
+    token = uuid.uuid4().hex
     ids = list(due.values_list("pk", flat=True)[:DELIVERY_BATCH_SIZE])
     Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.CLAIMED).update(
         claim_token=token, claimed_at=now, retry_at=None
@@ -679,7 +697,93 @@ def redeliver(send: Send, now: datetime.datetime) -> int:
     again = list(
         Delivery.objects.filter(pk__in=ids, claim_token=token).select_related("contact", "send")
     )
-    return deliver(send.message, again)
+    return deliver(message, again)
+
+
+def redeliver(send: Send, now: datetime.datetime) -> int:
+    """Send the send's claimed deliveries that are due again, under a new claim token."""
+    due = Delivery.objects.filter(send=send).filter(_due_again(now))
+    return _redeliver(send.message, due, now)
+
+
+def messages_due_again(now: datetime.datetime) -> list[tuple[int, int]]:
+    """Return (account id, message id) of deliveries outside sends that are due again."""
+    due = Delivery.objects.filter(send__isnull=True).filter(_due_again(now))
+    return sorted(set(due.values_list("account_id", "message_id").distinct()[:1000]))
+
+
+def redeliver_message(message: Message, now: datetime.datetime) -> int:
+    """Send a message's deliveries outside sends (a flow's) that are due again."""
+    due = Delivery.objects.filter(message=message, send__isnull=True).filter(_due_again(now))
+    return _redeliver(message, due, now)
+
+
+# --- Deliveries outside sends (automation steps) ---------------------------
+
+
+@dataclass(frozen=True)
+class DirectClaim:
+    """Deliveries claimed for contacts outside any send, and who was skipped, by reason."""
+
+    token: str
+    claimed: int
+    skipped: dict[str, int]
+
+
+def claim_for_contacts(message: Message, contact_ids: Sequence[int]) -> DirectClaim:
+    """Claim deliveries of the message for those contacts that may receive it.
+
+    The contacts are checked exactly as a send's recipients are (skip_rules).
+    Deliveries are claimed with one token, for deliver_claimed to send.
+    """
+    account_id = message.account_id
+    candidates = Contact.objects.filter(account_id=account_id, pk__in=list(contact_ids))
+    remaining = set(candidates.values_list("pk", flat=True))
+    skipped: dict[str, int] = {}
+    for reason, condition in skip_rules(message, contact_field="pk"):
+        hit = set(
+            candidates.filter(pk__in=remaining).filter(condition).values_list("pk", flat=True)
+        )
+        if hit:
+            skipped[reason] = len(hit)
+            remaining -= hit
+    token = uuid.uuid4().hex
+    contacts = Contact.objects.in_bulk(list(remaining))
+    address_field = "email" if message.channel == "email" else "mobile"
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                account_id=account_id,
+                message=message,
+                contact=contact,
+                channel=message.channel,
+                address=getattr(contact, address_field),
+                status=DeliveryStatus.CLAIMED,
+                claim_token=token,
+            )
+            for contact in contacts.values()
+        ],
+        ignore_conflicts=True,
+    )
+    claimed = Delivery.objects.filter(message=message, claim_token=token).count()
+    if claimed < len(remaining):
+        skipped[SkipReason.ALREADY_SENT] = (
+            skipped.get(SkipReason.ALREADY_SENT, 0) + len(remaining) - claimed
+        )
+    return DirectClaim(token=token, claimed=claimed, skipped=skipped)
+
+
+def deliver_claimed(message: Message, token: str) -> int:
+    """Send the deliveries claimed under token, in batches; return how many were sent."""
+    sent = 0
+    claimed = Delivery.objects.filter(
+        message=message, claim_token=token, status=DeliveryStatus.CLAIMED
+    ).select_related("contact", "send")
+    ids = list(claimed.values_list("pk", flat=True))
+    for start in range(0, len(ids), DELIVERY_BATCH_SIZE):
+        batch = list(claimed.filter(pk__in=ids[start : start + DELIVERY_BATCH_SIZE]))
+        sent += deliver(message, batch)
+    return sent
 
 
 def progress(send: Send) -> Progress:

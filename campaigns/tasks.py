@@ -40,6 +40,22 @@ def redeliver_send(account_id: int, send_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def deliver_claimed(account_id: int, message_id: int, token: str) -> None:
+    message = queries.find_message(account_id, message_id)
+    if message is None:
+        return
+    sending.deliver_claimed(message, token)
+
+
+@shared_task(acks_late=True)
+def redeliver_message(account_id: int, message_id: int) -> None:
+    message = queries.find_message(account_id, message_id)
+    if message is None:
+        return
+    sending.redeliver_message(message, timezone.now())
+
+
+@shared_task(acks_late=True)
 def tick() -> None:
     """Start scheduled sends, release due pulses, decide A/B tests and reap stale work."""
     now = timezone.now()
@@ -51,5 +67,7 @@ def tick() -> None:
             enqueue_on_commit(deliver_send, account_id, send_id)
     for account_id, send_id in sending.reap(now):
         enqueue_on_commit(redeliver_send, account_id, send_id)
+    for account_id, message_id in sending.messages_due_again(now):
+        enqueue_on_commit(redeliver_message, account_id, message_id)
     for send in queries.running_sends_without_work():
         sending.finish_if_done(send)

@@ -364,8 +364,12 @@ def test_channel_limit_holds_across_sends_whatever_the_pulses(account, mailbox, 
     settings.CAMPAIGNS_MAX_PER_MINUTE = {"email": 3}
     first = [make_contact(account, email=f"a{i}@example.com") for i in range(2)]
     second = [make_contact(account, email=f"b{i}@example.com") for i in range(3)]
-    send_a = actions.create_send(account, email_message(account, name="א"), list_ids=[make_list(account, "א", first).pk])
-    send_b = actions.create_send(account, email_message(account, name="ב"), list_ids=[make_list(account, "ב", second).pk])
+    send_a = actions.create_send(
+        account, email_message(account, name="א"), list_ids=[make_list(account, "א", first).pk]
+    )
+    send_b = actions.create_send(
+        account, email_message(account, name="ב"), list_ids=[make_list(account, "ב", second).pk]
+    )
     actions.prepare_send(send_a)
     actions.prepare_send(send_b)
     now = timezone.now()
@@ -382,3 +386,38 @@ def test_channel_limit_holds_across_sends_whatever_the_pulses(account, mailbox, 
         send.refresh_from_db()
         sending.deliver_released(send)
     assert len(mailbox.messages) == 5
+
+
+@pytest.mark.django_db
+def test_send_to_contacts_skips_like_a_send_and_sends_once(account, mailbox):
+    ok = make_contact(account, email="ok@example.com")
+    unconsented = make_contact(account, email="noconsent@example.com", consent=())
+    suppressed = make_contact(account, email="gone@example.com")
+    contact_actions.suppress(account, suppressed, channel="email", reason="complained")
+    message = email_message(account)
+
+    claim = actions.send_to_contacts(account, message, [ok, unconsented, suppressed])
+    sent = sending.deliver_claimed(message, claim.token)
+    again = actions.send_to_contacts(account, message, [ok])
+
+    assert claim.claimed == 1
+    assert claim.skipped == {"no_consent": 1, "suppressed": 1}
+    assert sent == 1
+    assert [m["To"] for m in mailbox.messages] == ["ok@example.com"]
+    assert again.claimed == 0
+    assert again.skipped == {"already_sent": 1}
+
+
+@pytest.mark.django_db
+def test_reaper_resends_stale_claims_outside_sends(account, mailbox, settings):
+    settings.CAMPAIGNS_CLAIM_LEASE_SECONDS = 60
+    contact = make_contact(account, email="ok@example.com")
+    message = email_message(account)
+    actions.send_to_contacts(account, message, [contact])
+    later = timezone.now() + datetime.timedelta(minutes=5)
+
+    due = sending.messages_due_again(later)
+    sending.redeliver_message(message, later)
+
+    assert due == [(account.pk, message.pk)]
+    assert [m["To"] for m in mailbox.messages] == ["ok@example.com"]
