@@ -148,6 +148,7 @@ def render_form(
     errors = errors or {}
     chosen = set(chosen_list_ids or [])
     ticked = set(ticked_channels or [])
+
     # Inside an iframe the form posts back to the frameable address, so the
     # response (errors or thanks) may show in the frame too.
     target = "public_forms:embed" if mode == "embed" else "public_forms:form"
@@ -156,6 +157,7 @@ def render_form(
         action = settings.SITE_URL + action
     if query:
         action += "?" + urlencode(query)
+
     consents = [
         ConsentInput(
             name=intake.CONSENT_INPUT_PREFIX + consent.channel,
