@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from contacts.models import Contact
 from forms import actions
-from forms.models import Form, FormField, Submission, SubmissionStatus
+from forms.models import Form, FormField, LandingPage, Submission, SubmissionStatus
 from tests.forms.conftest import build_form, submit
 
 pytestmark = pytest.mark.django_db
@@ -297,3 +297,14 @@ def test_settings_save_returns_fragment(account, owner_client: Client):
     assert form.name == "שם חדש"
     assert form.after_submit == "page"
     assert form.thank_you_title == "תודה!"
+
+
+def test_landing_page_from_builder_places_the_form(account, owner_client: Client):
+    form = build_form(account)
+
+    response = owner_client.post(reverse("forms:page_create"), {"name": form.name, "form": form.pk})
+
+    created = LandingPage.objects.get(account=account)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("forms:page_edit", args=[created.pk])
+    assert created.placements.get().form_id == form.pk
