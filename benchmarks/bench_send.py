@@ -1,10 +1,10 @@
 """Personalised email sending to a local SMTP sink, against plain smtplib of the same mail.
 
 The send runs through the product's own path in this process: create_send,
-prepare_send, one pulse released, and deliver_released claiming, rendering
-(merge tags, two targeted blocks, tracked links, open pixel), building the
-MIME message and handing it over SMTP, with a delivery row marked before and
-after each hand-off. The floor hands the same number of messages, rendered
+prepare_send, one pulse released, and deliver_released. Per message that is
+claiming, rendering (merge tags, two targeted blocks, tracked links, open
+pixel), building the MIME message and the SMTP hand-off, with the delivery
+row marked before and after it. The floor hands the same number of messages, rendered
 and serialised beforehand, to the same sink with smtplib over one
 connection, as the product uses one per worker. The sink is a separate
 process that accepts and discards.

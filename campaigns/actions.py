@@ -494,7 +494,7 @@ def record_click(token: str, user_agent: str) -> ClickOutcome | None:
     outcome = ClickOutcome(delivery, link, redirect_url=url)
     if link.kind == MessageLink.Kind.ACTION:
         outcome.thanks = link.label
-        # A scanner opening every link must not answer for the contact.
+        # A scanner opening every link must not act for the contact.
         if not is_bot:
             apply_smart_action(account, delivery.contact, link.action, delivery.pk)
             outcome.applied = True

@@ -15,7 +15,7 @@ from contacts.normalize import InvalidValue, normalize_phone
 logger = logging.getLogger(__name__)
 
 # Whole-body opt-out and opt-in words, compared case-insensitively. Twilio
-# acts on the English ones itself; "הסר" is what Israeli advertising tells
+# acts on the English ones itself; "הסר" is the word Israeli advertising asks
 # people to reply, and Twilio ignores it, so it is handled here.
 OPT_OUT_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "הסר", "הסרה", "עצור", "די"}
@@ -81,7 +81,7 @@ def apply_ses_event(sns_message_id: str, event: dict[str, Any]) -> int:
                 delivery.account, delivery.contact, "message_bounced", data
             )
             # A transient bounce (mailbox full) may pass; only a permanent
-            # one says the address will never work.
+            # one shows the address will never work.
             if permanent:
                 contact_actions.suppress(
                     delivery.account,
@@ -162,6 +162,7 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
     )
     if delivery is None or not status:
         return False
+
     current = delivery.provider_status
     if current in TWILIO_FAILURES and status not in TWILIO_FAILURES:
         return False
@@ -170,33 +171,31 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
             return False
     if current in ("delivered", "read") and status in TWILIO_FAILURES:
         return False
+
+    now = timezone.now()
     changes: dict[str, Any] = {"provider_status": status}
-    if status in ("delivered", "read") and delivery.delivered_at is None:
-        changes["delivered_at"] = timezone.now()
-        contact_actions.record_event(
-            delivery.account,
-            delivery.contact,
-            "message_delivered",
-            {"message_id": delivery.message_id, "delivery_id": delivery.pk},
-        )
+    delivered = status in ("delivered", "read") and delivery.delivered_at is None
+    if delivered:
+        changes["delivered_at"] = now
     if status in TWILIO_FAILURES:
         changes["error"] = f"Twilio error {params.get('ErrorCode', '')}".strip()
-        changes["bounced_at"] = timezone.now()
-        contact_actions.record_event(
-            delivery.account,
-            delivery.contact,
-            "message_bounced",
-            {
-                "message_id": delivery.message_id,
-                "delivery_id": delivery.pk,
-                "error_code": params.get("ErrorCode", ""),
-            },
-        )
+        changes["bounced_at"] = now
+    # Conditional on the status read above, so of two racing callbacks only
+    # one applies, and only that one records events.
     updated = Delivery.objects.filter(pk=delivery.pk, provider_status=current).update(**changes)
-    if updated and delivery.status == DeliveryStatus.AMBIGUOUS:
+    if not updated:
+        return False
+
+    data: dict[str, Any] = {"message_id": delivery.message_id, "delivery_id": delivery.pk}
+    if delivered:
+        contact_actions.record_event(delivery.account, delivery.contact, "message_delivered", data)
+    if status in TWILIO_FAILURES:
+        data["error_code"] = params.get("ErrorCode", "")
+        contact_actions.record_event(delivery.account, delivery.contact, "message_bounced", data)
+    if delivery.status == DeliveryStatus.AMBIGUOUS:
         # A callback proves the provider took the message.
         Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT)
-    return bool(updated)
+    return True
 
 
 def endpoint_account_id(token: str) -> int | None:
@@ -223,11 +222,13 @@ def apply_twilio_inbound(account_id: int, params: dict[str, str]) -> str:
     if contact is None:
         logger.info("inbound message from an unknown number", extra={"account_id": account_id})
         return "unknown"
+
     account = contact.account
     body = params.get("Body", "").strip()
     word = body.casefold()
     if not _first_time("twilio", params.get("MessageSid", "")):
         return "reply"
+
     if word in OPT_OUT_WORDS:
         contact_actions.suppress(
             account, contact, channel=channel, reason=SuppressionReason.UNSUBSCRIBED
@@ -255,6 +256,7 @@ def apply_twilio_inbound(account_id: int, params: dict[str, str]) -> str:
             wording=body,
         )
         return "opt_in"
+
     data = {"body": body[:1600], "message_sid": params.get("MessageSid", "")}
     if params.get("ButtonPayload"):
         data["button_payload"] = params["ButtonPayload"]

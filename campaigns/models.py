@@ -263,7 +263,7 @@ class TrackingHit(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """What the local outbox backend kept instead of sending."""
+    """A message the local outbox backend kept instead of sending."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", null=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)

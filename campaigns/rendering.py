@@ -2,7 +2,7 @@
 
 Marketer content never becomes template source as written. Compiling
 builds the source itself: literal text goes inside `{% raw %}` chunks, and
-only expressions made here read the per-contact context, which holds plain
+only expressions made here read the per-contact context, which contains plain
 strings, booleans and two functions. The sandbox is a second fence.
 
 Email compiling:
@@ -39,7 +39,7 @@ from campaigns.blocks import TEXT_LINK_RE, iter_blocks, texts_of
 from campaigns.models import Message
 from smoove.models import Account
 
-# Compiled messages kept per process. One entry holds a few templates of
+# Compiled messages kept per process. One entry is a few templates of
 # tens of kilobytes, so 256 entries stay within a few megabytes.
 COMPILED_CACHE_SIZE = 256
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
@@ -70,7 +70,7 @@ class LinkSpec:
 
 @dataclass
 class RecipientContext:
-    """What one contact's rendering reads: field values, rule results and URLs."""
+    """Per-contact rendering input: field values, rule results and URLs."""
 
     values: dict[str, str]
     shown: list[bool]
@@ -213,7 +213,7 @@ class _Builder:
 
 
 def literal(text: str) -> str:
-    """Return Jinja source that prints text exactly, whatever braces it holds."""
+    """Return Jinja source that prints text exactly, whatever braces it contains."""
     if not text:
         return ""
     # A raw block ends at the first "{%", so no chunk may contain one.
@@ -343,7 +343,7 @@ def _compile_email(message: Message, fields: merge.FieldIndex, subject: str | No
 def _url_source(url: str, builder: _Builder) -> str:
     """Return Jinja source of a link: tag values are URL-encoded, except a leading one.
 
-    A tag at the very start holds a whole address (a "website" field), so
+    A tag at the very start contains a whole address (a "website" field), so
     encoding its colon and slashes would break it.
     """
     leading = merge.TAG_RE.match(url)

@@ -59,7 +59,7 @@ _lock = threading.Lock()
 
 
 class SnsError(ValueError):
-    """An SNS message that fails verification; the view answers 400."""
+    """An SNS message that fails verification; the view returns 400."""
 
 
 def string_to_sign(envelope: dict[str, Any]) -> bytes:

@@ -34,7 +34,7 @@ def wait_for(condition, timeout=30.0):
     return False
 
 
-def test_compose_targeted_email_with_smart_button_preview_send_outbox(
+def test_compose_preview_send_and_outbox(
     page,  # noqa: F811 - the fixture imported above
     owner,
     account,

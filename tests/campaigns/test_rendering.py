@@ -33,7 +33,7 @@ def test_unknown_merge_tag_is_an_error_on_save(account):
 
 
 @pytest.mark.django_db
-def test_unknown_merge_tag_in_a_link_is_an_error(account):
+def test_unknown_tag_in_link_rejected(account):
     blocks = [
         {"id": "b1", "type": "button", "label": "קנו", "url": "https://x.example/?n=[[nope]]"}
     ]
@@ -44,7 +44,7 @@ def test_unknown_merge_tag_in_a_link_is_an_error(account):
 
 
 @pytest.mark.django_db
-def test_html_is_responsive_right_to_left_with_inlined_css(account):
+def test_html_is_responsive_rtl_inlined(account):
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
     message = email_message(account)
 
@@ -199,12 +199,13 @@ def test_invalid_blocks_are_rejected_with_their_ids(account):
 
     errors = caught.value.errors
     assert "a" in errors
-    assert "b" in errors and len(errors["b"]) == 2
+    assert "b" in errors
+    assert len(errors["b"]) == 2
     assert "c" in errors
 
 
 @pytest.mark.django_db
-def test_smart_button_needs_a_static_list_of_the_account(account, outsider_account):
+def test_smart_button_needs_own_static_list(account, outsider_account):
     foreign = make_list(outsider_account, "זרה")
     blocks = [
         {

@@ -313,7 +313,7 @@ def test_outbox_keeps_messages_when_chosen(account, settings, mailbox):
 
 
 @pytest.mark.django_db
-def test_reaper_marks_stale_sending_ambiguous_and_resends_stale_claims(account, mailbox, settings):
+def test_reaper_recovers_stale_deliveries(account, mailbox, settings):
     settings.CAMPAIGNS_CLAIM_LEASE_SECONDS = 60
     first = make_contact(account, email="a@example.com")
     second = make_contact(account, email="b@example.com")
@@ -389,7 +389,7 @@ def test_channel_limit_holds_across_sends_whatever_the_pulses(account, mailbox, 
 
 
 @pytest.mark.django_db
-def test_send_to_contacts_skips_like_a_send_and_sends_once(account, mailbox):
+def test_send_to_contacts_skips_and_sends_once(account, mailbox):
     ok = make_contact(account, email="ok@example.com")
     unconsented = make_contact(account, email="noconsent@example.com", consent=())
     suppressed = make_contact(account, email="gone@example.com")

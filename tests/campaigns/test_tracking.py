@@ -31,7 +31,7 @@ def send_to(account, contacts, **message_values):
 
 
 @pytest.mark.django_db
-def test_open_pixel_counts_a_person_once_and_every_open(account, mailbox, person):
+def test_open_pixel_counts_unique_and_total(account, mailbox, person):
     contact = make_contact(account, email="dana@example.com")
     send_to(account, [contact])
     pixel = pixel_path(mailbox.messages[0])
@@ -60,7 +60,7 @@ def test_forged_pixel_returns_the_image_and_records_nothing(account, mailbox, pe
 
 
 @pytest.mark.django_db
-def test_click_redirects_to_the_message_link_with_merge_values(account, mailbox, person):
+def test_click_redirects_with_merge_values(account, mailbox, person):
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
     blocks = [
         {
@@ -86,7 +86,7 @@ def test_click_redirects_to_the_message_link_with_merge_values(account, mailbox,
 
 
 @pytest.mark.django_db
-def test_click_token_for_another_messages_link_is_not_found(account, mailbox, person):
+def test_click_on_foreign_link_not_found(account, mailbox, person):
     contact = make_contact(account, email="dana@example.com")
     send_to(account, [contact])
     other = email_message(
