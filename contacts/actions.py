@@ -16,6 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contacts import queries
 from contacts.fields import SYSTEM_FIELD_KEYS, TEXT_LIMITS, FieldSpec
@@ -225,7 +226,9 @@ def upsert_contacts(
         for identity, (system, custom_values) in merged.items():
             contact = existing.get(identity)
             if contact is None:
-                contact = Contact(account=account, identity=identity, created_at=now, updated_at=now)
+                contact = Contact(
+                    account=account, identity=identity, created_at=now, updated_at=now
+                )
                 for key, value in system.items():
                     if not _is_empty(value):
                         setattr(contact, key, value)
@@ -354,7 +357,9 @@ def upsert_contact(
     return outcome
 
 
-def update_contact(account: Account, contact: Contact, values: dict[str, Any], *, source: str) -> Contact:
+def update_contact(
+    account: Account, contact: Contact, values: dict[str, Any], *, source: str
+) -> Contact:
     """Change a stored contact's fields, clearing those given as empty.
 
     Unlike an upsert, an edit may clear a value, because the person sees
@@ -391,10 +396,14 @@ def update_contact(account: Account, contact: Contact, values: dict[str, Any], *
     if not changes:
         return contact
     contact.fields = stored
-    new_identity = identity_of(account.identifier_policy, {identity_key: getattr(contact, identity_key)})
+    new_identity = identity_of(
+        account.identifier_policy, {identity_key: getattr(contact, identity_key)}
+    )
     with transaction.atomic():
         if new_identity != contact.identity:
-            clash = Contact.objects.filter(account=account, identity=new_identity).exclude(pk=contact.pk)
+            clash = Contact.objects.filter(account=account, identity=new_identity).exclude(
+                pk=contact.pk
+            )
             if clash.exists():
                 raise ContactError(
                     _("Another contact already has this value."),
@@ -410,9 +419,7 @@ def update_contact(account: Account, contact: Contact, values: dict[str, Any], *
 def record_event(
     account: Account, contact: Contact, kind: str, data: dict[str, Any] | None = None
 ) -> ContactEvent:
-    return ContactEvent.objects.create(
-        account=account, contact=contact, kind=kind, data=data or {}
-    )
+    return ContactEvent.objects.create(account=account, contact=contact, kind=kind, data=data or {})
 
 
 def record_events(
@@ -513,7 +520,11 @@ def rekey_contacts(account: Account, *, old_policy: str) -> None:
     missing = contacts.filter(**{field_name: ""}).count()
     if missing:
         raise ContactError(
-            _("%(count)d contacts have no %(field)s, so it cannot identify contacts.")
+            ngettext(
+                "%(count)d contact has no %(field)s, so it cannot identify contacts.",
+                "%(count)d contacts have no %(field)s, so it cannot identify contacts.",
+                missing,
+            )
             % {"count": missing, "field": _field_label(field_name)}
         )
     duplicates = queries.duplicate_values(account, field_name)

@@ -238,7 +238,8 @@ class CustomFieldForm(ActionForm):
         widget=forms.TextInput(attrs={"dir": "ltr"}),
         help_text=_(
             "The name of the field in merge tags, imports and the API: lowercase English "
-            "letters, digits and underscores. Left empty, it is made from the name."
+            "letters, digits and underscores. Left empty, it is made from an English name, "
+            "or numbered for a Hebrew one."
         ),
     )
 

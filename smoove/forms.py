@@ -24,7 +24,9 @@ class SignUpForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
 
 
 class InviteForm(forms.Form):
@@ -63,7 +65,9 @@ class AccountSettingsForm(forms.ModelForm):
             "identifier_policy": _(
                 "The field that makes a contact unique. With an external ID, two contacts may share an email address."
             ),
-            "external_id_label": _("How the external ID is called in your business, for example ID number."),
+            "external_id_label": _(
+                "What the external ID is called in your business, for example ID number."
+            ),
             "language": _("The language of emails the product writes for this account."),
         }
 
