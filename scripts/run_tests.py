@@ -83,9 +83,11 @@ def main() -> int:
     if not check_compose_file():
         return 1
 
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, check=False)
-    if lint.returncode != 0:
-        return lint.returncode
+    for check in (["ruff", "check", "."], ["mypy", "."]):
+        print("$ " + " ".join(check), flush=True)
+        result = subprocess.run([sys.executable, "-m", *check], cwd=ROOT, check=False)
+        if result.returncode != 0:
+            return result.returncode
 
     pytest_args = [sys.executable, "-m", "pytest", *sys.argv[1:]]
     return subprocess.run(pytest_args, cwd=ROOT, env=env, check=False).returncode
