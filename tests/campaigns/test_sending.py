@@ -421,3 +421,87 @@ def test_reaper_resends_stale_claims_outside_sends(account, mailbox, settings):
 
     assert due == [(account.pk, message.pk)]
     assert [m["To"] for m in mailbox.messages] == ["ok@example.com"]
+
+
+@pytest.mark.django_db
+def test_scheduled_send_waits_for_its_time(account, mailbox):
+    from campaigns import queries
+
+    contact = make_contact(account, email="a@example.com")
+    at = timezone.now() + datetime.timedelta(hours=2)
+    send = actions.create_send(
+        account,
+        email_message(account),
+        list_ids=[make_list(account, "א", [contact]).pk],
+        scheduled_at=at,
+    )
+    actions.prepare_send(send)
+    send.refresh_from_db()
+    assert send.status == SendStatus.SCHEDULED
+
+    assert queries.start_scheduled(timezone.now()) == 0
+    assert queries.start_scheduled(at + datetime.timedelta(seconds=1)) == 1
+    run_send(send, at + datetime.timedelta(seconds=1))
+
+    assert len(mailbox.messages) == 1
+
+
+@pytest.mark.django_db
+def test_whatsapp_template_goes_through_twilio(account, twilio, settings):
+    settings.TWILIO_WHATSAPP_FROM = "+14155238886"
+    contact = make_contact(
+        account,
+        email="w@example.com",
+        mobile="050-7654321",
+        first_name="נועה",
+        consent=("whatsapp",),
+    )
+    message = actions.save_message(
+        account,
+        None,
+        {
+            "name": "WA",
+            "text": "פרסומת: שלום [[שם פרטי]]",
+            "sender_name": "פרחי דנה",
+            "whatsapp_content_sid": "HX00000000000000000000000000000001",
+        },
+        channel="whatsapp",
+    )
+
+    run_send(
+        actions.create_send(account, message, list_ids=[make_list(account, "א", [contact]).pk])
+    )
+
+    request = twilio.requests[0]
+    assert request["To"] == "whatsapp:+972507654321"
+    assert request["From"] == "whatsapp:+14155238886"
+    assert request["ContentSid"] == "HX00000000000000000000000000000001"
+    assert "Body" not in request
+
+
+@pytest.mark.django_db
+def test_whatsapp_free_text_needs_an_open_conversation(account, twilio):
+    from contacts import actions as contact_actions
+
+    quiet = make_contact(
+        account, email="q@example.com", mobile="050-1111111", consent=("whatsapp",)
+    )
+    replied = make_contact(
+        account, email="r@example.com", mobile="050-2222222", consent=("whatsapp",)
+    )
+    contact_actions.record_event(account, replied, "whatsapp_received", {"body": "היי"})
+    message = actions.save_message(
+        account,
+        None,
+        {"name": "WA", "text": "תודה על פנייתך", "is_advertising": False},
+        channel="whatsapp",
+    )
+
+    send = run_send(
+        actions.create_send(
+            account, message, list_ids=[make_list(account, "א", [quiet, replied]).pk]
+        )
+    )
+
+    assert send.skipped == {"no_session": 1}
+    assert [r["To"] for r in twilio.requests] == ["whatsapp:+972502222222"]

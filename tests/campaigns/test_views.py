@@ -237,3 +237,15 @@ def test_outsider_cannot_control_a_send(outsider_client, account):
     assert outsider_client.post(reverse("campaigns:send_cancel", args=[send.pk])).status_code == 404
     send.refresh_from_db()
     assert send.status == running
+
+
+@pytest.mark.django_db
+def test_sms_editor_shows_the_segment_count(owner_client, account):
+    created = owner_client.post(reverse("campaigns:create"), {"name": "SMS", "channel": "sms"})
+    message = Message.objects.get(account=account, name="SMS")
+
+    page = owner_client.get(created["Location"])
+
+    assert message.text.startswith("פרסומת")
+    assert 'data-testid="sms-length"' in page.content.decode()
+    assert "UCS-2" in page.content.decode()
