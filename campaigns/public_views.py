@@ -6,6 +6,7 @@ through an id the client sends.
 
 import base64
 
+from django.core.exceptions import DisallowedRedirect
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
@@ -18,6 +19,12 @@ from campaigns.models import MessageLink
 
 # A transparent 1×1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+class _LinkRedirect(HttpResponseRedirect):
+    """A redirect to a message's link, which may also be a mailto: or tel: link."""
+
+    allowed_schemes = ["http", "https", "mailto", "tel"]
 
 
 def _agent(request: HttpRequest) -> str:
@@ -39,7 +46,12 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
     if outcome is None:
         raise Http404("Link not found.")
     if outcome.link.kind == MessageLink.Kind.URL and outcome.redirect_url:
-        return HttpResponseRedirect(outcome.redirect_url)
+        try:
+            return _LinkRedirect(outcome.redirect_url)
+        except DisallowedRedirect as exc:
+            # A merge tag at the start of a link filled in a value that is
+            # not a web, mail or phone address.
+            raise Http404("Link not found.") from exc
     with translation.override(outcome.delivery.account.language or "he"):
         if outcome.link.kind == MessageLink.Kind.ACTION:
             return render(

@@ -287,3 +287,31 @@ def test_report_counts_people_not_scanners(account, mailbox, person):
     assert numbers["scanner_hits"] == 1
     not_opened = [d.contact_id for d in queries.deliveries_in_segment(send, "not_opened")]
     assert not_opened == [second.pk]
+
+
+@pytest.mark.django_db
+def test_mailto_link_redirects(account, mailbox, person):
+    contact = make_contact(account, email="dana@example.com")
+    blocks = [{"id": "b", "type": "button", "label": "כתבו לנו", "url": "mailto:shop@example.com"}]
+    send_to(account, [contact], blocks=blocks)
+    as_if_sent_earlier()
+
+    response = person.get(tracked_links(mailbox.messages[0])[0])
+
+    assert response.status_code == 302
+    assert response["Location"] == "mailto:shop@example.com"
+
+
+@pytest.mark.django_db
+def test_field_holding_a_script_url_is_not_redirected(account, mailbox, person):
+    from contacts import actions as contact_actions
+
+    contact_actions.create_custom_field(account, label="אתר", key="website", type="text")
+    contact = make_contact(account, email="dana@example.com", website="javascript:alert(1)")
+    blocks = [{"id": "b", "type": "button", "label": "האתר שלך", "url": "[[website]]"}]
+    send_to(account, [contact], blocks=blocks)
+    as_if_sent_earlier()
+
+    response = person.get(tracked_links(mailbox.messages[0])[0])
+
+    assert response.status_code == 404
