@@ -24,18 +24,22 @@ def main() -> int:
         subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
     manage("migrate", "--noinput", "--verbosity", "0")
-    manage("load_demo")
 
+    # The worker starts before the demo data is loaded: the folder broker
+    # routes a message only to queues a consumer has declared, so the demo
+    # import queued by load_demo would otherwise be dropped.
     worker = subprocess.Popen(
         [
-            python, "-m", "celery", "-A", "smoove", "worker", "--beat",
-            "--pool", "solo", "--loglevel", "warning", "--quiet",
+            python, "-m", "celery", "--quiet", "-A", "smoove", "worker", "--beat",
+            "--pool", "solo", "--loglevel", "warning",
             "--queues", "default,imports,engine,sends,tracking",
             "--schedule", str(ROOT / "var" / "celerybeat-schedule"),
         ],
         cwd=ROOT,
         env=env,
     )
+    time.sleep(3)
+    manage("load_demo")
     web = subprocess.Popen(
         [python, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
         cwd=ROOT,

@@ -1,11 +1,14 @@
 import random
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from contacts import actions as contact_actions
+from contacts import imports
 from contacts.models import Channel, ConsentStatus, FieldType
 from lists import actions as list_actions
 from lists.models import ListKind
@@ -27,6 +30,7 @@ CITIES = ["תל אביב-יפו", "חולון", "ירושלים", "חיפה", "�
 SOURCES = ["פייסבוק", "גוגל", "אינסטגרם", "חבר מביא חבר"]
 INTERESTS = ["טיפוח פנים", "איפור", "בשמים", "טיפוח שיער"]
 CONTACT_COUNT = 320
+DEMO_FILES = Path(__file__).resolve().parents[2] / "demo_files"
 
 
 class Command(BaseCommand):
@@ -42,6 +46,7 @@ class Command(BaseCommand):
             self._create_fields(account)
             self._create_contacts(account)
             self._create_lists(account)
+            self._queue_import(account)
         self.stdout.write(f"demo account created: {account.name}")
 
     def _create_account(self) -> Account:
@@ -105,6 +110,21 @@ class Command(BaseCommand):
                 wording="אני מאשר/ת קבלת דיוור שיווקי במייל",
                 ip_address="192.0.2.10",
             )
+
+    def _queue_import(self, account: Account) -> None:
+        """Queue a Windows-1255 file from a shop's Excel, for the demo's worker to run."""
+        path = DEMO_FILES / "contacts-from-the-shop.csv"
+        with path.open("rb") as handle:
+            upload = UploadedFile(handle, name=path.name, size=path.stat().st_size)
+            job = imports.create_import(account, None, upload)
+        imports.start_import(
+            account,
+            job,
+            mapping=imports.suggest_mapping(account, job.headers),
+            target_list=list_actions.create_list(account, name="לקוחות מהחנות"),
+            consent_channels=[],
+            consent_source="",
+        )
 
     def _create_lists(self, account: Account) -> None:
         vip = list_actions.create_list(account, name="לקוחות VIP")
