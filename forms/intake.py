@@ -38,6 +38,7 @@ from contacts.actions import ContactError
 from contacts.fields import FieldSpec
 from contacts.models import Channel, Contact, FieldType
 from forms.models import (
+    FORM_SUBMITTED_EVENT,
     REPLAYABLE_STATUSES,
     Form,
     LandingPage,
@@ -53,7 +54,6 @@ from smoove.tasks_util import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-FORM_SUBMITTED = "form_submitted"
 # Names of the inputs a form sends besides contact fields. They start with
 # "_", and forms.actions.add_field rejects contact field keys that do.
 LISTS_INPUT = "_lists"
@@ -419,7 +419,7 @@ def _finish(
     contact_actions.record_event(
         account,
         contact,
-        FORM_SUBMITTED,
+        FORM_SUBMITTED_EVENT,
         {
             "form_id": form.pk,
             "page_id": submission.page_id,

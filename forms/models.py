@@ -11,6 +11,9 @@ from contacts.models import Channel, Contact
 from lists.models import ContactList
 from smoove.models import Account
 
+# The contact event every applied submission records.
+FORM_SUBMITTED_EVENT = "form_submitted"
+
 
 def new_public_token() -> str:
     """Return 128 random bits, URL-safe: the only key a public address carries."""

@@ -9,8 +9,10 @@ from django.http import Http404
 
 from contacts import queries as contact_queries
 from contacts.fields import SYSTEM_FIELDS, FieldSpec
+from contacts.models import Contact, ContactEvent
 from forms.models import (
     COUNTED_STATUSES,
+    FORM_SUBMITTED_EVENT,
     KEPT_STATUSES,
     Form,
     FormField,
@@ -306,3 +308,17 @@ def forms_with_counts(account: Account) -> QuerySet[Form]:
         submission_count=Count("submissions", filter=Q(submissions__status__in=COUNTED_STATUSES)),
         kept_count=Count("submissions", filter=Q(submissions__status__in=KEPT_STATUSES)),
     )
+
+
+def has_submitted(contact: Contact, form_id: int) -> bool:
+    """Return whether the contact has an applied submission of the form.
+
+    Reads form_submitted events, which every applied submission records, so
+    a condition such as "form status: submitted" costs one indexed query.
+    """
+    return ContactEvent.objects.filter(
+        account_id=contact.account_id,
+        contact=contact,
+        kind=FORM_SUBMITTED_EVENT,
+        data__form_id=form_id,
+    ).exists()

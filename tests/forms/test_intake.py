@@ -272,3 +272,15 @@ def test_required_consent_must_be_ticked(account):
 
     assert received.outcome == intake.Outcome.INVALID
     assert "_consent_sms" in received.errors
+
+
+def test_has_submitted_reads_events(account):
+    from forms import queries
+
+    form = build_form(account)
+    other = build_form(account, name="אחר")
+    submit(form, email="a@example.com")
+    contact = Contact.objects.get(email="a@example.com")
+
+    assert queries.has_submitted(contact, form.pk) is True
+    assert queries.has_submitted(contact, other.pk) is False
