@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/submissions/", views.submissions, name="submissions"),
     path("<int:pk>/submissions/remind/", views.remind, name="remind"),
+    path("<int:pk>/submissions/export/", views.submissions_export, name="submissions_export"),
     path(
         "<int:pk>/submissions/<int:submission_pk>/",
         views.submission_detail,

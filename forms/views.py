@@ -8,9 +8,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +20,7 @@ from contacts import queries as contact_queries
 from contacts.models import Channel
 from forms import actions, intake, queries, rendering
 from forms.actions import FormError
+from forms.export import iter_submissions_csv
 from forms.models import (
     KEPT_STATUSES,
     REPLAYABLE_STATUSES,
@@ -330,6 +332,21 @@ def submissions(request: HttpRequest, pk: int) -> HttpResponse:
         "kept_statuses": KEPT_STATUSES,
     }
     return render(request, "forms/submissions.html", context)
+
+
+@account_required
+def submissions_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    form = queries.get_form_for_account(_account(request), pk)
+    rows = queries.submissions_of_form(form).order_by("created_at", "id")
+    shown = request.GET.get("status", "")
+    if shown in STATUS_FILTERS:
+        rows = rows.filter(status__in=STATUS_FILTERS[shown])
+    filename = f"submissions-{form.pk}-{timezone.localdate().isoformat()}.csv"
+    return StreamingHttpResponse(
+        iter_submissions_csv(load_definition(form), rows.iterator()),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @account_required

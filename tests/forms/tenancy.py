@@ -70,6 +70,7 @@ def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]
         "forms:report": object_bound(form_pk),
         "forms:submissions": object_bound(form_pk),
         "forms:remind": object_bound(form_pk),
+        "forms:submissions_export": object_bound(form_pk),
         "forms:submission_detail": object_bound(submission_pks),
         "forms:replay": object_bound(submission_pks),
         "forms:page_edit": object_bound(page_pk),

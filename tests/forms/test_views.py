@@ -1,5 +1,9 @@
 """The marketer's screens: builder changes through htmx, reports, replay, and outsiders."""
 
+import csv
+import io
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -308,3 +312,23 @@ def test_landing_page_from_builder_places_the_form(account, owner_client: Client
     assert response.status_code == 302
     assert response["Location"] == reverse("forms:page_edit", args=[created.pk])
     assert created.placements.get().form_id == form.pk
+
+
+def test_submissions_export_as_csv(account, source_field, owner_client: Client):
+    form = build_form(account, hidden={"source": "טופס 1"})
+    submit(form, email="a@example.com", first_name="=HYPERLINK(1)")
+    submit(form, email="bad@")
+
+    response: Any = owner_client.get(reverse("forms:submissions_export", args=[form.pk]))
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert rows[0][3:6] == ["Email", "First name", "Mobile"]
+    assert "מקור" in rows[0]
+    assert len(rows) == 3
+    applied = rows[1]
+    assert applied[3] == "a@example.com"
+    assert applied[4] == "'=HYPERLINK(1)"
+    assert "טופס 1" in applied
+    assert rows[2][2] == "Some values are invalid."
