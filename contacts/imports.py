@@ -633,6 +633,7 @@ def start_import(
         locked.consent_channels = list(consent_channels)
         locked.consent_source = consent_source.strip()
         locked.status = ImportStatus.QUEUED
+        locked.touched_at = timezone.now()
         locked.save(
             update_fields=[
                 "mapping",
@@ -640,6 +641,7 @@ def start_import(
                 "consent_channels",
                 "consent_source",
                 "status",
+                "touched_at",
             ]
         )
         enqueue_import(locked)
@@ -690,7 +692,7 @@ def run_import(account: Account, job: ImportJob, *, time_budget: float | None = 
     """
     claimed = ImportJob.objects.filter(
         account=account, pk=job.pk, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
-    ).update(status=ImportStatus.RUNNING)
+    ).update(status=ImportStatus.RUNNING, touched_at=timezone.now())
     if not claimed:
         return RunOutcome.FINISHED
     job.refresh_from_db()
@@ -845,6 +847,7 @@ def _apply_batch(
             updated_count=F("updated_count") + counts.updated,
             failed_count=F("failed_count") + counts.failed,
             warning_count=F("warning_count") + counts.warnings,
+            touched_at=timezone.now(),
         )
     return True
 

@@ -211,6 +211,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the job was last queued or applied a batch; a queued or running
+    # job untouched for long is queued again by the stalled-import reaper.
+    touched_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.original_name

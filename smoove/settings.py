@@ -243,6 +243,11 @@ CELERY_TASK_ROUTES = {
 # Periodic tasks expire at about 1.5 times their interval, so a backlog of
 # ticks after an outage runs once, not many times.
 CELERY_BEAT_SCHEDULE = {
+    "contacts-requeue-stalled-imports": {
+        "task": "contacts.tasks.requeue_stalled_imports",
+        "schedule": 300.0,
+        "options": {"expires": 450},
+    },
     "campaigns-tick": {
         "task": "campaigns.tasks.tick",
         "schedule": 10.0,
