@@ -249,3 +249,16 @@ def test_sms_editor_shows_the_segment_count(owner_client, account):
     assert message.text.startswith("פרסומת")
     assert 'data-testid="sms-length"' in page.content.decode()
     assert "UCS-2" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_message_list_shows_times_in_the_account_zone(owner_client, account):
+    import datetime
+
+    message = email_message(account, name="חורף")
+    winter_noon_utc = datetime.datetime(2026, 1, 15, 10, 0, tzinfo=datetime.UTC)
+    Message.objects.filter(pk=message.pk).update(updated_at=winter_noon_utc)
+
+    body = owner_client.get(reverse("campaigns:index")).content.decode()
+
+    assert "15/01/2026 12:00" in body
