@@ -9,6 +9,7 @@ from django.test import Client
 
 from smoove import actions
 from smoove.models import Account, Membership, Plan, Role, User
+from tests.browser.support import browser, page  # noqa: F401 - fixtures for every package
 from tests.smtp_sink import SmtpSink
 
 needs_redis = pytest.mark.skipif(

@@ -8,7 +8,7 @@ from contacts import actions as contact_actions
 from contacts.models import Contact
 from lists import actions as list_actions
 from lists.models import ListMembership
-from tests.browser.conftest import screenshot
+from tests.browser.support import screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ from contacts.models import Contact
 from forms import rendering
 from forms.models import Form, Submission
 from forms.queries import load_definition
-from tests.browser.conftest import screenshot
+from tests.browser.support import screenshot
 from tests.forms.conftest import build_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

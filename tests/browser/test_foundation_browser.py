@@ -5,7 +5,7 @@ import pytest
 
 from contacts.models import Contact
 from smoove.models import Account
-from tests.browser.conftest import screenshot
+from tests.browser.support import screenshot
 from tests.realdata import REALDATA
 
 XLSX = REALDATA / "imports" / "hebrew-headers.xlsx"

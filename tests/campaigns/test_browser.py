@@ -10,14 +10,14 @@ from campaigns import tasks
 from campaigns.models import Message, OutboxMessage, Send, SendStatus
 from contacts import actions as contact_actions
 from contacts.queries import field_spec
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - fixtures
+from tests.browser.support import screenshot
 from tests.campaigns.conftest import make_contact, make_list
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, email):  # noqa: F811 - the page fixture
+def sign_in(page, email):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
@@ -35,11 +35,11 @@ def wait_for(condition, timeout=30.0):
 
 
 def test_compose_preview_send_and_outbox(
-    page,  # noqa: F811 - the fixture imported above
+    page,
     owner,
     account,
     settings,
-    celery_worker,  # noqa: F811 - the page fixture
+    celery_worker,
 ):
     settings.CAMPAIGNS_EMAIL_BACKEND = "outbox"
     contact_actions.create_custom_field(

@@ -10,14 +10,8 @@ from contacts.models import FieldType
 from lists import actions, queries
 from lists.models import ContactList, ListKind
 from smoove.middleware import LANGUAGE_SESSION_KEY
-from tests.browser import conftest as browser_fixtures
-from tests.browser.conftest import screenshot
+from tests.browser.support import screenshot
 from tests.conftest import client_for
-
-# The browser fixtures are defined for tests/browser, and naming them here makes
-# them available to this module too.
-browser = browser_fixtures.browser
-page = browser_fixtures.page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
