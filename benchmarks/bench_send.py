@@ -10,7 +10,7 @@ connection, as the product uses one per worker. The sink is a separate
 process that accepts and discards.
 
 Memory: the same send runs in a fresh process for 10,000 and for 100,000
-recipients, and each reports its peak resident set size; the run fails when
+recipients, and each reports its peak resident set size. The run fails when
 the larger one exceeds the smaller by more than MAX_MEMORY_GROWTH.
 """
 

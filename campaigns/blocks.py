@@ -2,7 +2,7 @@
 
 A message's blocks are a JSON list. Every block has an "id" (unique in the
 message), a "type" and an optional "rule" in the shape of dynamic-list
-conditions (lists.conditions); a block with a rule is shown only to the
+conditions (lists.conditions). A block with a rule is shown only to the
 contacts it selects.
 
     {"id": "b1", "type": "heading", "text": "..."}

@@ -15,8 +15,8 @@ from contacts.normalize import InvalidValue, normalize_phone
 logger = logging.getLogger(__name__)
 
 # Whole-body opt-out and opt-in words, compared case-insensitively. Twilio
-# acts on the English ones itself; "הסר" is the word Israeli advertising asks
-# people to reply, and Twilio ignores it, so it is handled here.
+# acts on the English ones itself. Israeli advertising offers "הסר" as the
+# reply word, and Twilio ignores it, so it is handled here.
 OPT_OUT_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "הסר", "הסרה", "עצור", "די"}
 )

@@ -62,7 +62,7 @@ DELIVERY_BATCH_SIZE = 100
 # Worker tasks started per released pulse; each claims batches until none
 # are left, so more tasks only help when more worker processes run.
 MAX_PARALLEL_DELIVERY_TASKS = 4
-# Attempts of a delivery the provider refused for now, and the first wait.
+# Attempts of a delivery the provider rejected for now, and the first wait.
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 30
 # Sends a tick releases at most; the rest wait for the next tick.

@@ -29,11 +29,11 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """The provider refused for now (busy, rate limit, 4xx SMTP reply): retry later."""
+    """The provider rejected the message for now (busy, rate limit, 4xx SMTP reply): retry later."""
 
 
 class PermanentError(DeliveryError):
-    """The provider refused this message for good (invalid address, 5xx reply)."""
+    """The provider rejected this message for good (invalid address, 5xx reply)."""
 
 
 class AmbiguousError(DeliveryError):

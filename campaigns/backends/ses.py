@@ -28,7 +28,7 @@ class SesBackend(Backend):
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             error = TransientError if code in TRANSIENT_CODES else PermanentError
-            raise error(f"SES refused the message: {code}", code) from exc
+            raise error(f"SES rejected the message: {code}", code) from exc
         except BotoCoreError as exc:
             raise AmbiguousError(f"SES call broke off: {exc}") from exc
         return str(message.extra_headers.get("message_id", ""))

@@ -49,10 +49,12 @@ class SmtpBackend(Backend):
         except smtplib.SMTPRecipientsRefused as exc:
             code = next(iter(exc.recipients.values()))[0] if exc.recipients else 550
             error = PermanentError if code >= 500 else TransientError
-            raise error(f"SMTP refused the recipient: {code}", str(code)) from exc
+            raise error(f"SMTP server rejected the recipient: {code}", str(code)) from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             error = PermanentError if exc.smtp_code >= 500 else TransientError
-            raise error(f"SMTP refused the message: {exc.smtp_code}", str(exc.smtp_code)) from exc
+            raise error(
+                f"SMTP server rejected the message: {exc.smtp_code}", str(exc.smtp_code)
+            ) from exc
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
             # The server may have queued the message before the line broke.
             self.close()

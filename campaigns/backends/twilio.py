@@ -20,7 +20,7 @@ from campaigns.backends.base import (
     TransientError,
 )
 
-# Twilio answers within a second or two; a stuck call must not hold a worker.
+# Twilio responds within a second or two, and a stuck call must not hold a worker.
 REQUEST_TIMEOUT_SECONDS = 15
 
 
@@ -55,7 +55,7 @@ class TwilioBackend(Backend):
             code = str(exc.code or exc.status)
             if exc.status == 429 or exc.status >= 500:
                 raise TransientError(f"Twilio is unavailable: {exc.status}", code) from exc
-            raise PermanentError(f"Twilio refused the message: {code}", code) from exc
+            raise PermanentError(f"Twilio rejected the message: {code}", code) from exc
         except requests.ConnectionError as exc:
             raise TransientError(f"Twilio connection failed: {exc}") from exc
         except requests.Timeout as exc:
