@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -29,7 +30,7 @@ class UserLanguageMiddleware:
             user = getattr(request, "user", None)
             if chosen is None and user is not None and user.is_authenticated:
                 chosen = user.language
-            language = chosen or "he"
+            language = chosen or settings.LANGUAGE_CODE
         request.META["HTTP_ACCEPT_LANGUAGE"] = language
         translation.activate(language)
         return self.get_response(request)

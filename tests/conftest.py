@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from smoove import actions
 from smoove.models import Account, Membership, Plan, Role, User
@@ -122,6 +123,22 @@ def _isolated_media_and_smtp(settings: Any, tmp_path: Any, smtp_sink: SmtpSink) 
     settings.EMAIL_USE_TLS = False
     smtp_sink.clear()
     yield
+
+
+@pytest.fixture
+def english(settings: Any, monkeypatch: Any, db: Any) -> Iterator[None]:
+    """Show pages and messages in English, for tests that assert English text.
+
+    Users' own language choice outranks the site default, and background
+    work writes in the account's language, so the users and accounts of the
+    test (made before or after this fixture) choose English too.
+    """
+    settings.LANGUAGE_CODE = "en"
+    for model in (User, Account):
+        monkeypatch.setattr(model._meta.get_field("language"), "default", "en")
+        model.objects.update(language="en")
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

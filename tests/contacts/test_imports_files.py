@@ -159,7 +159,7 @@ def test_xlsx_skips_empty_first_sheet(account, tmp_path):
         (b"PK\x03\x04 not really a workbook", "not a valid Excel workbook"),
     ],
 )
-def test_unreadable_upload_is_rejected_and_not_stored(account, content, message):
+def test_unreadable_upload_is_rejected_and_not_stored(account, content, message, english):
     with pytest.raises(ImportFileError) as caught:
         imports.create_import(account, None, upload("bad.csv", content))
 

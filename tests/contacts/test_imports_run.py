@@ -548,6 +548,9 @@ def test_task_reenqueues_itself_until_done(
 
 @pytest.mark.django_db
 def test_task_failure_marks_import_failed(account, monkeypatch, eager_celery):
+    # The message is written in the account's language.
+    account.language = "en"
+    account.save(update_fields=["language"])
     job = start(account, "hebrew-excel-windows1255.csv")
 
     def broken_batch(*args, **kwargs):

@@ -175,7 +175,8 @@ def test_progress_fragment_polls_until_done(owner_client, account):
 
 
 @pytest.mark.django_db
-def test_done_page_lists_problem_rows(owner_client, account):
+def test_done_page_lists_problem_rows(owner_client, account, english):
+    account.refresh_from_db()  # The reasons are stored in the account's language.
     job = imported_job(account)
 
     response = owner_client.get(reverse("contacts:import_detail", args=[job.pk]))
@@ -188,7 +189,7 @@ def test_done_page_lists_problem_rows(owner_client, account):
 
 
 @pytest.mark.django_db
-def test_problem_rows_download_as_excel_csv(owner_client, account):
+def test_problem_rows_download_as_excel_csv(owner_client, account, english):
     job = imported_job(account)
 
     response = owner_client.get(reverse("contacts:import_issues", args=[job.pk]))
@@ -318,7 +319,7 @@ def test_anonymous_user_is_sent_to_login(client, account):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_owner_imports_file_through_worker(owner_client, account, celery_worker):
+def test_owner_imports_file_through_worker(owner_client, account, celery_worker, english):
     target = list_actions.create_list(account, name="מהאתר")
     response = owner_client.post(reverse("contacts:import_index"), {"file": upload("utf8-bom.csv")})
     detail_url = response["Location"]

@@ -507,13 +507,13 @@ def test_count_needs_post(owner_client):
     assert owner_client.get(reverse("lists:count_conditions")).status_code == 405
 
 
-def test_count_sees_only_own_contacts(outsider_client, people):
+def test_count_sees_only_own_contacts(outsider_client, people, english):
     response = outsider_client.post(reverse("lists:count_conditions"), builder_data([]))
 
     assert count_text(response) == "0 contacts match these rules now."
 
 
-def test_count_rejects_another_accounts_list(outsider_client, account, people):
+def test_count_rejects_another_accounts_list(outsider_client, account, people, english):
     newsletter = actions.create_list(account, name="Newsletter")
     actions.add_contacts(account, newsletter, [people["dana"]], source="manual")
     rules = [{"type": "list", "op": "member", "list_id": str(newsletter.pk)}]
