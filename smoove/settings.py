@@ -237,7 +237,6 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # or newsletter cannot starve real-time flow steps.
 CELERY_TASK_ROUTES = {
     "contacts.tasks.*": {"queue": "imports"},
-    "campaigns.tasks.record_*": {"queue": "tracking"},
     "campaigns.tasks.*": {"queue": "sends"},
 }
 # Periodic tasks expire at about 1.5 times their interval, so a backlog of
