@@ -100,6 +100,16 @@ def get_outbox_message_for_account(account: Account, pk: int | str) -> OutboxMes
     return found
 
 
+def skip_counts(send: Send) -> dict[str, int]:
+    """Return how many of the send's recipients were skipped, by reason, from the rows."""
+    return dict(
+        Recipient.objects.filter(send=send, state=RecipientState.SKIPPED)
+        .values_list("skip_reason")
+        .annotate(n=Count("id"))
+        .values_list("skip_reason", "n")
+    )
+
+
 def report(send: Send) -> dict[str, object]:
     """Return the numbers of a send's report; people's opens and clicks exclude scanners."""
     deliveries = Delivery.objects.filter(send=send)
@@ -119,7 +129,7 @@ def report(send: Send) -> dict[str, object]:
     totals["total_clicks"] = hits.filter(kind=TrackingHit.Kind.CLICK).count()
     totals["scanner_hits"] = TrackingHit.objects.filter(delivery__send=send, is_bot=True).count()
     totals["recipients"] = send.recipient_count
-    totals["skipped"] = dict(send.skipped or {})
+    totals["skipped"] = skip_counts(send)
     totals["links"] = list(
         hits.filter(kind=TrackingHit.Kind.CLICK, link__isnull=False)
         .values("link_id", "link__url", "link__label", "link__kind")

@@ -25,7 +25,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from campaigns import merge, targeting, tracking
+from campaigns import merge, queries, targeting, tracking
 from campaigns.backends import backend_for
 from campaigns.backends.base import (
     AmbiguousError,
@@ -123,14 +123,8 @@ def build_queue(send: Send) -> None:
             [account.pk, send.pk, RecipientState.QUEUED, *params],
         )
     _mark_skips(send)
-    counts = dict(
-        Recipient.objects.filter(send=send, state=RecipientState.SKIPPED)
-        .values_list("skip_reason")
-        .annotate(n=Count("id"))
-        .values_list("skip_reason", "n")
-    )
     send.recipient_count = Recipient.objects.filter(send=send).count()
-    send.skipped = counts
+    send.skipped = queries.skip_counts(send)
     send.save(update_fields=["recipient_count", "skipped"])
     if send.variants:
         _assign_variants(send)
@@ -370,17 +364,14 @@ def claim_batch(send: Send) -> list[Delivery]:
             Recipient.objects.filter(pk__in=duplicate_ids).update(
                 state=RecipientState.SKIPPED, skip_reason=SkipReason.ALREADY_SENT
             )
-            Send.objects.filter(pk=send.pk).update(
-                skipped=_json_add(send, SkipReason.ALREADY_SENT, len(duplicate_ids))
-            )
+            store_skip_counts(send)
     return claimed
 
 
-def _json_add(send: Send, reason: str, count: int) -> dict[str, int]:
-    send.refresh_from_db(fields=["skipped"])
-    skipped = dict(send.skipped or {})
-    skipped[reason] = skipped.get(reason, 0) + count
-    return skipped
+def store_skip_counts(send: Send) -> None:
+    """Copy the skip counts onto the send, recounted so concurrent workers cannot lose one."""
+    send.skipped = queries.skip_counts(send)
+    Send.objects.filter(pk=send.pk).update(skipped=send.skipped)
 
 
 @dataclass

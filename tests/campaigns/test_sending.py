@@ -219,6 +219,7 @@ def test_cancel_stops_the_rest(account, mailbox):
     assert len(mailbox.messages) == 1
     assert send.status == SendStatus.CANCELLED
     assert Recipient.objects.filter(send=send, skip_reason="cancelled").count() == 2
+    assert queries.report(send)["skipped"] == {"cancelled": 2}
 
 
 @pytest.mark.django_db
