@@ -34,6 +34,7 @@ from contacts import queries as contact_queries
 from contacts.models import Channel, ConsentStatus, Contact, SuppressionReason
 from lists import actions as list_actions
 from lists import queries as list_queries
+from lists.conditions import ConditionError
 from lists.models import ListKind
 from smoove.models import Account
 from smoove.tasks_util import enqueue_on_commit
@@ -358,7 +359,19 @@ def prepare_send(send: Send) -> None:
     """Build the recipient queue and let the tick release the first pulse."""
     if send.status != SendStatus.PREPARING:
         return
-    sending.build_queue(send)
+    try:
+        sending.build_queue(send)
+    except ConditionError as exc:
+        # A dynamic list's conditions name a field deleted since the send
+        # was set up: stop with the reason rather than send to a guess.
+        Send.objects.filter(pk=send.pk).update(
+            status=SendStatus.CANCELLED, finished_at=timezone.now(), error=str(exc)
+        )
+        logger.warning(
+            "send stopped: list conditions failed",
+            extra={"account_id": send.account_id, "send_id": send.pk, "error": str(exc)},
+        )
+        return
     now = timezone.now()
     scheduled = send.scheduled_at is not None and send.scheduled_at > now
     Send.objects.filter(pk=send.pk, status=SendStatus.PREPARING).update(

@@ -506,3 +506,33 @@ def test_whatsapp_free_text_needs_an_open_conversation(account, twilio):
 
     assert send.skipped == {"no_session": 1}
     assert [r["To"] for r in twilio.requests] == ["whatsapp:+972502222222"]
+
+
+@pytest.mark.django_db
+def test_broken_dynamic_list_stops_the_send_with_a_reason(account, owner_client):
+    from django.urls import reverse
+
+    from contacts.models import CustomField
+    from lists import actions as list_actions
+
+    contact_actions.create_custom_field(account, label="צבע", key="color", type="text")
+    make_contact(account, email="a@example.com", color="כחול")
+    blue = list_actions.create_list(
+        account,
+        name="כחולים",
+        kind="dynamic",
+        conditions={
+            "match": "all",
+            "rules": [{"type": "field", "field": "color", "op": "equals", "value": "כחול"}],
+        },
+    )
+    send = actions.create_send(account, email_message(account), list_ids=[blue.pk])
+    CustomField.objects.filter(account=account, key="color").delete()
+
+    actions.prepare_send(send)
+
+    send.refresh_from_db()
+    assert send.status == SendStatus.CANCELLED
+    assert "color" in send.error
+    page = owner_client.get(reverse("campaigns:send_detail", args=[send.pk]))
+    assert 'data-testid="send-error"' in page.content.decode()
