@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("lists.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("forms.api_urls")),
+    path("", include("automation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

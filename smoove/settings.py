@@ -238,6 +238,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "contacts.tasks.*": {"queue": "imports"},
     "campaigns.tasks.*": {"queue": "sends"},
+    "automation.tasks.*": {"queue": "engine"},
 }
 # Periodic tasks expire at about 1.5 times their interval, so a backlog of
 # ticks after an outage runs once, not many times.
@@ -246,6 +247,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contacts.tasks.requeue_stalled_imports",
         "schedule": 300.0,
         "options": {"expires": 450},
+    },
+    # Flow steps and waits: a tick every 2 seconds keeps a form-to-email
+    # latency of a few seconds.
+    "automation-tick": {
+        "task": "automation.tasks.tick",
+        "schedule": 2.0,
+        "options": {"expires": 3},
     },
     "campaigns-tick": {
         "task": "campaigns.tasks.tick",

@@ -54,6 +54,7 @@ from lists.models import ContactList, ListMembership
 from smoove import actions as account_actions
 from smoove.middleware import ACCOUNT_SESSION_KEY
 from smoove.models import Account, ApiKey, Invitation, Membership
+from tests.automation import tenancy as automation_tenancy
 from tests.campaigns import tenancy as campaigns_tenancy
 from tests.forms import tenancy as forms_tenancy
 
@@ -185,6 +186,8 @@ ROUTES: dict[str, Public | AccountLevel | ObjectBound] = {
 ROUTES.update(forms_tenancy.routes(Public, AccountLevel, ObjectBound))
 # Messages, sends, the outbox, tracking and provider callbacks.
 ROUTES.update(campaigns_tenancy.routes(Public, AccountLevel, ObjectBound))
+# Flows, their counts and dry runs, and a contact's paths through flows.
+ROUTES.update(automation_tenancy.routes(Public, AccountLevel, ObjectBound))
 
 # URL names whose views are stubs raising NotImplementedError while they are
 # written. Their calls are expected to fail with that error only. Every view
