@@ -74,7 +74,7 @@ def activate_flow(account: Account, flow: Flow) -> Flow:
     """Validate the draft, publish it as a new version when it changed, and start the flow.
 
     Contacts already in the flow move to the new version when their
-    current node exists in it with the same type; the others finish on the
+    current node exists in it with the same type. The others finish on the
     version they entered. A paused flow resumes where its contacts stopped.
     """
     if flow.state == FlowState.ARCHIVED:
@@ -116,7 +116,7 @@ def _move_enrollments(flow: Flow, version: FlowVersion) -> None:
 
 
 def pause_flow(account: Account, flow: Flow) -> Flow:
-    """Hold every contact where it is and enroll nobody new until the flow is activated again."""
+    """Hold every enrolled contact where it is, and enroll no new contacts until activation."""
     changed = Flow.objects.filter(account=account, pk=flow.pk, state=FlowState.ACTIVE).update(
         state=FlowState.PAUSED, updated_at=timezone.now()
     )

@@ -1,6 +1,6 @@
 """REST API v1 for flows: create, read, validate, activate, pause, counts, dry runs.
 
-Errors are English JSON. A graph that cannot be published answers 400 with
+Errors are English JSON. A graph that cannot be published returns 400 with
 "problems": [{"node": "n3", "message": "..."}], node null for the flow.
 """
 
@@ -30,7 +30,7 @@ GRAPH_HELP = (
 
 
 class EnglishAPIView(APIView):
-    """Answer in English whatever the account's language, as the rest of the API does."""
+    """Respond in English whatever the account's language, as the rest of the API does."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with translation.override("en"):

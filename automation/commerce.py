@@ -1,6 +1,6 @@
 """Purchase and cart events as the engine reads them.
 
-The stores app will record `purchase` and `cart_abandoned` events; until it
+The stores app will record `purchase` and `cart_abandoned` events. Until it
 does, a store posts a custom event named `purchase` or `cart_abandoned` to
 /api/v1/events/ with properties of the same shape:
 

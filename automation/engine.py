@@ -1,7 +1,7 @@
 """The flow engine: events become enrollments, and a tick advances due enrollments.
 
 1. match_events reads the contact event log past a cursor and enrolls
-   contacts whose events fire an active flow's trigger; it also ends waits
+   contacts whose events fire an active flow's trigger. It also ends waits
    that an event of the awaited kind cuts short.
 2. fire_date_triggers enrolls contacts of date triggers whose time of day
    has come in the account's zone, once per trigger and day.

@@ -16,7 +16,7 @@ from smoove.models import Account
 
 # NOTE: the contacts app has no query for events by kind and data, so the
 # reads below filter ContactEvent directly, as forms.queries.has_submitted
-# does; both use the (account, contact, occurred_at) index.
+# does. Both use the (account, contact, occurred_at) index.
 
 
 def flows_of_account(account: Account) -> QuerySet[Flow]:

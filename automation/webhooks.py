@@ -24,7 +24,7 @@ from automation.nodes.base import Step, StepError, TransientStepError
 
 logger = logging.getLogger(__name__)
 
-# Seconds to connect and to read the response. A flow step holds its batch's
+# Seconds to connect and to read the response. A flow step keeps its batch's
 # transaction open while it waits, so both stay short.
 CONNECT_TIMEOUT_SECONDS = 3.05
 READ_TIMEOUT_SECONDS = 5
@@ -34,7 +34,7 @@ BLOCKED_ADDRESSES = frozenset({ipaddress.ip_address("fd00:ec2::254")})
 
 
 class AddressRefused(Exception):
-    """The webhook's host is not a public address; the message says why."""
+    """The webhook's host is not a public address, with the reason as the message."""
 
 
 def allows_private_addresses() -> bool:

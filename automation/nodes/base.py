@@ -163,7 +163,7 @@ def require_int(
 def require_reference(
     settings: dict[str, Any], name: str, known: set[int] | dict[int, Any], what: str
 ) -> str | None:
-    """Check that settings[name] is the id of an object of the account; what names its kind."""
+    """Check that settings[name] is the id of an account object of the kind named by what."""
     value = int_setting(settings, name)
     if settings.get(name) in (None, ""):
         return missing(name)

@@ -13,7 +13,7 @@ class Node(base.NodeType):
     """A date trigger, fired by the engine's date check rather than by events.
 
     With mode "field", contacts whose date field plus offset_days is today
-    (in the account's zone) enter at the time of day; with yearly, the year
+    (in the account's zone) enter at the time of day. With yearly, the year
     is ignored (birthdays). With mode "fixed", every contact matching the
     optional contact-status rules enters on that date and time.
     """

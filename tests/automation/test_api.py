@@ -211,3 +211,29 @@ def test_outsider_cannot_read_or_activate_flow(api_client, outsider_api_client):
     assert read.status_code == 404
     assert activated.status_code == 404
     assert Flow.objects.get(pk=flow.pk).state == FlowState.PAUSED
+
+
+def test_contact_card_include_shows_path(api_client, account):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    flow = create_flow(
+        api_client,
+        [node("t", "custom_event", name="webinar"), node("x", "exit")],
+        [edge("t", "x")],
+        name="וובינר",
+    )
+    contact = contact_actions.upsert_contact(
+        account, {"email": "c@example.com"}, source="t"
+    ).contact
+    contact_actions.record_event(account, contact, "custom", {"name": "webinar", "properties": {}})
+    run_engine()
+
+    with translation.override("en"):
+        html = Template("{% load automation_tags %}{% contact_flows contact %}").render(
+            Context({"contact": contact})
+        )
+
+    assert flow.name in html
+    assert "Exited" in html
+    assert html.count("<li>") == 1

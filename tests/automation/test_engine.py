@@ -281,7 +281,7 @@ def test_yearly_birthday_trigger_with_offset(api_client, account):
         "169.254.169.254",
         "::1",
         "fd00:ec2::254",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104 - an address the guard must refuse; nothing binds it
         "::ffff:127.0.0.1",
     ],
 )
@@ -332,7 +332,7 @@ def test_webhook_step_to_loopback_is_parked_without_a_connection(api_client, acc
 
 
 class Receiver:
-    """A webhook receiver on 127.0.0.1 answering with the given statuses in turn."""
+    """A webhook receiver on 127.0.0.1 that returns the given statuses in turn."""
 
     def __init__(self, statuses):
         self.bodies = []
