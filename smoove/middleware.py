@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from smoove import queries
 
@@ -53,4 +53,10 @@ class AccountMiddleware:
             if membership is not None:
                 request.account = membership.account  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
+                # Times are stored in UTC and shown in the account's zone.
+                timezone.activate(membership.account.time_zone)
+                try:
+                    return self.get_response(request)
+                finally:
+                    timezone.deactivate()
         return self.get_response(request)

@@ -212,3 +212,29 @@ def test_free_plan_banner_asks_to_upgrade(db):
     page = client_for(membership.user).get("/")
     assert page.context["over_plan_count"] == 1
     assert 'href="/settings/#plan"' in page.content.decode()
+
+
+
+@pytest.mark.django_db
+def test_requests_run_in_the_account_time_zone(owner, account):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from smoove.middleware import AccountMiddleware
+
+    account.time_zone = "Asia/Jerusalem"
+    account.save(update_fields=["time_zone"])
+    seen = {}
+
+    def view(request):
+        seen["zone"] = timezone.get_current_timezone_name()
+        return HttpResponse()
+
+    request = RequestFactory().get("/")
+    request.user = owner
+    request.session = {}
+    AccountMiddleware(view)(request)
+
+    assert seen["zone"] == "Asia/Jerusalem"
+    assert timezone.get_current_timezone_name() == "UTC"
