@@ -66,6 +66,7 @@
   function el(tag, attributes, children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === undefined) continue;
       if (name === "text") node.textContent = value;
       else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value);
