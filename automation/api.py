@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -138,6 +139,7 @@ class FlowValidateView(EnglishAPIView):
     @extend_schema(
         summary="Validate a flow's draft",
         request=None,
+        responses={200: OpenApiTypes.OBJECT, 404: NOT_FOUND},
         description='Returns {"valid": bool, "problems": [{"node": id or null, "message": ...}]}.',
     )
     def post(self, request: Request, pk: int) -> Response:
