@@ -102,7 +102,6 @@ SOURCE_LABELS = {
 # Kinds that the forms and campaigns apps record. Their data is listed as
 # stored, because its shape belongs to those apps.
 OTHER_APP_TITLES = {
-    "form_submitted": gettext_lazy("Submitted a form"),
     "message_sent": gettext_lazy("A message was sent"),
     "message_delivered": gettext_lazy("A message was delivered"),
     "message_opened": gettext_lazy("Opened a message"),
@@ -210,11 +209,40 @@ def _describe_consent(data: dict[str, Any]) -> str:
     return _("Consent to %(channel)s changed") % {"channel": channel}
 
 
+def _describe_form_submission(
+    event: ContactEvent,
+    data: dict[str, Any],
+    specs: dict[str, FieldSpec],
+    list_names: dict[int, str],
+    form_names: dict[int, str],
+) -> TimelineEntry:
+    """Describe a form submission: the form's name, hidden values and lists joined."""
+    form_name = form_names.get(data.get("form_id"))  # type: ignore[arg-type]
+    if form_name:
+        text = _("Submitted the form “%(name)s”") % {"name": form_name}
+    else:
+        text = _("Submitted a form that was since deleted")
+    details = []
+    hidden = data.get("hidden")
+    for key, value in hidden.items() if isinstance(hidden, dict) else []:
+        spec = specs.get(key)
+        label = str(spec.label) if spec else key
+        details.append(_("Hidden field %(field)s: %(value)s") % {"field": label, "value": value})
+    list_ids = data.get("list_ids")
+    joined = [list_names[pk] for pk in list_ids or [] if pk in list_names]
+    if joined:
+        details.append(_("Lists: %(names)s") % {"names": ", ".join(joined)})
+    if data.get("double_opt_in"):
+        details.append(_("Confirmed by double opt-in"))
+    return TimelineEntry(event, text, details)
+
+
 def describe_event(
     event: ContactEvent,
     account: Account,
     specs: dict[str, FieldSpec],
     list_names: dict[int, str],
+    form_names: dict[int, str] | None = None,
 ) -> TimelineEntry:
     """Describe one event for the timeline. Unknown kinds show their name and data."""
     data = event.data if isinstance(event.data, dict) else {"data": event.data}
@@ -255,6 +283,9 @@ def describe_event(
         details += _generic_details(data, skip=("name", "properties"))
         return TimelineEntry(event, text, details)
 
+    if kind == "form_submitted":
+        return _describe_form_submission(event, data, specs, list_names, form_names or {})
+
     if kind in OTHER_APP_TITLES:
         return TimelineEntry(event, str(OTHER_APP_TITLES[kind]), _generic_details(data))
 
@@ -265,20 +296,31 @@ def describe_event(
 def timeline_entries(
     account: Account, contact: Contact, catalog: list[FieldSpec]
 ) -> list[TimelineEntry]:
+    from forms import queries as form_queries  # forms depends on contacts.
+
     events = list(queries.timeline(contact, limit=TIMELINE_LIMIT))
-    list_ids = {
-        event.data.get("list_id")
-        for event in events
-        if event.kind in (EventKind.LIST_JOINED, EventKind.LIST_LEFT)
-        and isinstance(event.data, dict)
-    }
+    list_ids: set[Any] = set()
+    form_ids: set[Any] = set()
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.kind in (EventKind.LIST_JOINED, EventKind.LIST_LEFT):
+            list_ids.add(data.get("list_id"))
+        elif event.kind == "form_submitted":
+            form_ids.add(data.get("form_id"))
+            if isinstance(data.get("list_ids"), list):
+                list_ids.update(data["list_ids"])
     list_names = dict(
         list_queries.lists_of_account(account)
         .filter(pk__in=[pk for pk in list_ids if isinstance(pk, int)])
         .values_list("pk", "name")
     )
+    form_names = dict(
+        form_queries.forms_of_account(account)
+        .filter(pk__in=[pk for pk in form_ids if isinstance(pk, int)])
+        .values_list("pk", "name")
+    )
     specs = {spec.key: spec for spec in catalog}
-    return [describe_event(event, account, specs, list_names) for event in events]
+    return [describe_event(event, account, specs, list_names, form_names) for event in events]
 
 
 # Pages.

@@ -44,7 +44,14 @@ class AcceptInvitationForm(forms.Form):
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    """Return Israel's zone first, then the regional zones (no legacy aliases)."""
+    regional = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
+    )
+    regional.remove("Asia/Jerusalem")
+    return [(name, name) for name in ["Asia/Jerusalem", "UTC", *regional]]
 
 
 class AccountSettingsForm(forms.ModelForm):

@@ -339,3 +339,35 @@ def test_events_are_not_changed_by_viewing(owner_client, contact):
     card(owner_client, contact)
 
     assert ContactEvent.objects.filter(contact=contact).count() == before
+
+
+@pytest.mark.django_db
+def test_card_describes_a_form_submission_in_words(owner_client, account, english):
+    from contacts.actions import record_event
+    from contacts.models import FieldType
+    from forms.models import Form
+
+    actions.create_custom_field(account, label="Source", key="source", type=FieldType.TEXT)
+    newsletter = list_actions.create_list(account, name="Newsletter")
+    form = Form.objects.create(account=account, name="Winter sign-up")
+    contact = actions.upsert_contact(
+        account, {"email": "visitor@example.com"}, source="form"
+    ).contact
+    record_event(
+        account,
+        contact,
+        "form_submitted",
+        {
+            "form_id": form.pk,
+            "page_id": None,
+            "hidden": {"source": "facebook"},
+            "list_ids": [newsletter.pk],
+        },
+    )
+
+    page = owner_client.get(f"/contacts/{contact.pk}/").content.decode()
+
+    assert "Submitted the form “Winter sign-up”" in page
+    assert "Hidden field Source: facebook" in page
+    assert "Lists: Newsletter" in page
+    assert "form_id" not in page

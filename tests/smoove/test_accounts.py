@@ -238,3 +238,18 @@ def test_requests_run_in_the_account_time_zone(owner, account):
 
     assert seen["zone"] == "Asia/Jerusalem"
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+@pytest.mark.django_db
+def test_short_password_error_is_in_hebrew():
+    response = Client().post(
+        "/accounts/signup/", {"business_name": "X", "email": "x@example.com", "password": "Zq1"}
+    )
+    errors = response.context["form"].errors["password"]
+    assert any("הסיסמה קצרה מדי" in error for error in errors)
+
+
+@pytest.mark.django_db
+def test_api_key_help_shows_the_header_literally(owner_client):
+    page = owner_client.get("/settings/").content.decode()
+    assert "Authorization: Token &lt;key&gt;" in page
