@@ -10,16 +10,17 @@ connection, as the product uses one per worker. The sink is a separate
 process that accepts and discards.
 
 Memory: the same send runs in a fresh process for 10,000 and for 100,000
-recipients, and each reports its peak resident set size. The run fails when
-the larger one exceeds the smaller by more than MAX_MEMORY_GROWTH.
+recipients, and each reports its peak resident set size while sending,
+sampled every 50 ms. The run fails when the larger one exceeds the smaller
+by more than MAX_MEMORY_GROWTH.
 """
 
 import os
-import resource
 import smtplib
 import socket
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -204,15 +205,38 @@ def _prerender(count: int) -> list[tuple[str, bytes]]:
     return messages
 
 
+def _resident_mib() -> float:
+    """Return this process's resident set size now, from /proc (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def memory_run(size: int, port: int) -> None:
-    """Send to `size` recipients in this fresh process and print the peak RSS in MiB."""
+    """Send to `size` recipients in this fresh process and print the peak RSS of the send.
+
+    Creating the contacts is setup, so resident memory is sampled every 50 ms
+    only while the send runs: building the queue, releasing and delivering.
+    """
     _setup_django(port)
     account, audience, message = _build_audience(size, f"memory-{size}")
+    peak = [_resident_mib()]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _resident_mib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _seconds, delivered = _send_all(account, audience, message)
+    done.set()
+    sampler.join()
     if delivered != size:
         raise SystemExit(f"Delivered {delivered} of {size}.")
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak_rss_mib={peak_kib / 1024:.1f}")
+    print(f"peak_rss_mib={peak[0]:.1f}")
 
 
 def main() -> None:
@@ -262,7 +286,9 @@ def main() -> None:
             peaks[size] = float(line.split("=", 1)[1])
         small, large = MEMORY_SIZES
         growth = peaks[large] / peaks[small]
-        print(f"bench: email_send_memory_{small // 1000}k {peaks[small]:.1f} MiB peak RSS")
+        print(
+            f"bench: email_send_memory_{small // 1000}k {peaks[small]:.1f} MiB peak RSS while sending"
+        )
         print(
             f"bench: email_send_memory_{large // 1000}k {peaks[large]:.1f} MiB ratio={growth:.2f} "
             f"floor=peak RSS of the same send to {small:,} recipients"

@@ -254,13 +254,13 @@ def release_pulse(send: Send, now: datetime.datetime) -> int:
     if limited:
         size = allowance
 
-    queued = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).order_by("pk")
+    # One UPDATE with a subquery, so a pulse of 100,000 recipients does not
+    # pass through Python as a list of ids.
+    queued = Recipient.objects.filter(send=send, state=RecipientState.QUEUED)
     if size is not None:
-        queued = queued[:size]
-    ids = list(queued.values_list("pk", flat=True))
-    released = Recipient.objects.filter(pk__in=ids, state=RecipientState.QUEUED).update(
-        state=RecipientState.RELEASED, released_at=now
-    )
+        pulse = queued.order_by("pk").values("pk")[:size]
+        queued = Recipient.objects.filter(pk__in=pulse, state=RecipientState.QUEUED)
+    released = queued.update(state=RecipientState.RELEASED, released_at=now)
 
     remaining = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).exists()
     if remaining and limited:
