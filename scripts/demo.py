@@ -51,7 +51,9 @@ def main() -> int:
     print()
     print(f"smoove is running at http://127.0.0.1:{PORT}/")
     print(f"log in as {DEMO_EMAIL} with the password {DEMO_PASSWORD}")
-    print("outgoing email is written to var/outbox/; press Ctrl+C to stop")
+    print(f"messages from campaigns and flows land in http://127.0.0.1:{PORT}/campaigns/outbox/")
+    print("account emails (invitations, password resets) are files in var/outbox/email/")
+    print("press Ctrl+C to stop")
     print()
 
     def stop(*_args: object) -> None:
