@@ -507,6 +507,9 @@ def _outgoing(
     )
     compiled = plan.compiled
     if message.channel != "email":
+        # NOTE: an approved WhatsApp template gets one variable, {{1}}, set
+        # to the first name. Templates with more variables need a mapping
+        # from variable numbers to fields, which messages do not store yet.
         return Outgoing(
             to=delivery.address,
             sender=plan.sender,
