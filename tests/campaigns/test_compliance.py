@@ -30,7 +30,7 @@ def test_advertising_sms_must_start_with_the_word(account):
 
 
 @pytest.mark.django_db
-def test_email_needs_a_sender_address(account):
+def test_email_needs_a_sender_address(account, english):
     account.default_sender_email = ""
     account.save(update_fields=["default_sender_email"])
     message = email_message(account, sender_email="")

@@ -117,14 +117,14 @@ def test_test_send_reaches_typed_addresses(owner_client, account, mailbox):
 
 
 @pytest.mark.django_db
-def test_sms_length_fragment_counts_segments(owner_client):
+def test_sms_length_fragment_counts_segments(owner_client, english):
     response = owner_client.post(reverse("campaigns:sms_length"), {"text": "ש" * 71})
 
     assert "2 SMS segments" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_send_setup_starts_a_send_and_estimates(owner_client, account):
+def test_send_setup_starts_a_send_and_estimates(owner_client, account, english):
     contacts = [make_contact(account, email=f"c{i}@example.com") for i in range(5)]
     audience = make_list(account, "כולם", contacts)
     message = email_message(account)
