@@ -71,7 +71,7 @@ class ContactError(Exception):
 
 @dataclass
 class UpsertOutcome:
-    """What happened to one input row."""
+    """The result of upserting one input row."""
 
     index: int
     contact: Contact | None = None
@@ -167,8 +167,8 @@ def upsert_contacts(
     """Create or update contacts matched by the account's identifying field.
 
     1. Normalise every row. With strict, a row with any invalid value is not
-       applied; without it, invalid values are left out and reported, and
-       only a row without a valid identifier is not applied.
+       applied. Without strict, invalid values are left out and reported,
+       and only a row without a valid identifier is not applied.
     2. Merge rows of this batch that share an identifier, later values first.
     3. Under a lock on the account row (so concurrent upserts cannot create
        the same identifier twice or overrun the plan), load the stored

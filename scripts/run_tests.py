@@ -1,7 +1,7 @@
 """Run the test suite against PostgreSQL and Redis on their standard ports.
 
 With CI set, a missing service fails the run. Without it, the suite runs
-on SQLite without the tests that need Redis, and says so.
+on SQLite without the tests that need Redis, and prints what it skipped.
 """
 
 import os
@@ -18,7 +18,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 def postgres_reachable(url: str) -> bool:
     import psycopg
 
-    # Any database proves the server answers; the test database is made by
+    # Any database proves the server responds; the test database is made by
     # pytest-django.
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     try:

@@ -23,7 +23,7 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # The API answers in English whatever the person's choice.
+        # The API responds in English whatever language the person chose.
         language = "en"
         if not request.path.startswith("/api/"):
             chosen = request.session.get(LANGUAGE_SESSION_KEY)

@@ -158,7 +158,7 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Email: SMTP when EMAIL_HOST is set, Amazon SES when EMAIL_BACKEND says so,
+# Email: SMTP when EMAIL_HOST is set, Amazon SES when EMAIL_BACKEND names it,
 # and otherwise files in var/outbox that the demo can show.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -24,8 +24,8 @@ CHROMIUM_ARGS = [
 ]
 
 # Playwright's sync API runs an event loop in the test thread, and Django
-# refuses ORM calls from a thread with a running loop unless told this is
-# a test that knows what it does.
+# rejects ORM calls from a thread with a running loop unless this variable
+# allows them, as it should only in tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
