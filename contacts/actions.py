@@ -170,10 +170,10 @@ def upsert_contacts(
        applied. Without strict, invalid values are left out and reported,
        and only a row without a valid identifier is not applied.
     2. Merge rows of this batch that share an identifier, later values first.
-    3. Under a lock on the account row (so concurrent upserts cannot create
-       the same identifier twice or overrun the plan), load the stored
-       contacts, fill in values without replacing any with an empty one,
-       insert the new contacts and mark those past the plan's limit.
+    3. Lock the account row, so concurrent upserts cannot create the same
+       identifier twice or overrun the plan. Then load the stored contacts,
+       fill in values without replacing any with an empty one, insert the
+       new contacts and mark those past the plan's limit.
     4. Record contact_created and contact_updated events.
     """
     if custom_fields is None:
@@ -362,7 +362,7 @@ def update_contact(
 ) -> Contact:
     """Change a stored contact's fields, clearing those given as empty.
 
-    Unlike an upsert, an edit may clear a value, because the person sees
+    Unlike an upsert, an edit may clear a value, because the person reads
     the stored value and removes it on purpose. The identifying field cannot
     be cleared.
     """

@@ -35,7 +35,7 @@ class Contact(models.Model):
     )
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     external_id = models.CharField(_("external ID"), max_length=100, blank=True, default="")
-    # Custom field values by CustomField.key, typed as the field says:
+    # Custom field values by CustomField.key, typed as the field defines:
     # text, number, ISO date, boolean, a choice, or a list of choices.
     fields = models.JSONField(default=dict, blank=True)
     # Set on contacts collected past the plan's limit: kept, never sent to.

@@ -424,9 +424,9 @@ def _is_empty(value: Any) -> bool:
 def format_phone(stored: str) -> str:
     """Format a stored E.164 number as an Israeli reads and dials it.
 
-    Israeli numbers get the national form (050-123-4567); foreign ones the
-    international form with the 00 prefix, which also keeps spreadsheet
-    programs from reading a leading "+" as a formula.
+    Israeli numbers get the national form (050-123-4567). Foreign ones get
+    the international form with the 00 prefix, because spreadsheet programs
+    read a leading "+" as a formula.
     """
     try:
         number = phonenumbers.parse(stored, None)
@@ -546,8 +546,8 @@ def _xlsx_cell(sheet: Any, spec: FieldSpec, value: Any) -> SheetCell | None:
 
     text = ILLEGAL_CHARACTERS_RE.sub("", display_value(spec, value))
     cell = WriteOnlyCell(sheet, value=text)
-    # openpyxl stores text that starts with "=" as a formula unless told
-    # it is a string.
+    # openpyxl stores text that starts with "=" as a formula unless the cell
+    # is marked as a string.
     cell.data_type = "s"
     if spec.key in PHONE_FIELDS:
         cell.number_format = "@"

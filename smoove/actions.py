@@ -142,7 +142,9 @@ def update_account_settings(account: Account, changes: dict[str, Any]) -> list[s
     from contacts import actions as contact_actions
 
     changed = [
-        name for name in SETTINGS_FIELDS if name in changes and getattr(account, name) != changes[name]
+        name
+        for name in SETTINGS_FIELDS
+        if name in changes and getattr(account, name) != changes[name]
     ]
     with transaction.atomic():
         old_policy = account.identifier_policy

@@ -60,7 +60,7 @@ class HasAccount(BasePermission):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Answer API errors in English JSON, whatever the interface language."""
+    """Return API errors as English JSON, whatever the interface language."""
     # Imported here: rest_framework.views imports this module's classes
     # through the settings, so a top-level import would be circular.
     from rest_framework.views import exception_handler as drf_exception_handler

@@ -64,8 +64,9 @@ def find_active_api_key(raw_key: str) -> ApiKey | None:
     )
     if key is not None:
         now = timezone.now()
-        # Write at most once a minute per key, so a busy integration does not
-        # turn every API read into a write.
+        # Write about once a minute per key (two requests at the same moment
+        # may both write), so a busy integration does not turn every API read
+        # into a write.
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key

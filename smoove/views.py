@@ -75,9 +75,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def account_settings(request: HttpRequest) -> HttpResponse:
     account: Account = request.account  # type: ignore[attr-defined]
     is_owner = queries.is_owner(account, request.user)  # type: ignore[arg-type]
-    form = AccountSettingsForm(
-        request.POST or None, instance=Account.objects.get(pk=account.pk)
-    )
+    form = AccountSettingsForm(request.POST or None, instance=Account.objects.get(pk=account.pk))
     if request.method == "POST":
         if not is_owner:
             return HttpResponseForbidden(_("Only the account owner can change its settings."))
@@ -138,7 +136,9 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         if has_user and request.user.is_authenticated and request.user.email != invitation.email:  # type: ignore[union-attr]
             return HttpResponseForbidden(_("This invitation is for another email address."))
         if has_user and not request.user.is_authenticated:
-            messages.info(request, _("Log in with %(email)s to join.") % {"email": invitation.email})
+            messages.info(
+                request, _("Log in with %(email)s to join.") % {"email": invitation.email}
+            )
             return redirect(f"/accounts/login/?next={request.path}")
         cleaned = form.cleaned_data if not has_user else {}
         user = actions.accept_invitation(
@@ -146,7 +146,9 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[ACCOUNT_SESSION_KEY] = invitation.account_id
-        messages.success(request, _("You joined %(account)s.") % {"account": invitation.account.name})
+        messages.success(
+            request, _("You joined %(account)s.") % {"account": invitation.account.name}
+        )
         return redirect("home")
     return render(
         request,

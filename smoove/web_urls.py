@@ -9,7 +9,9 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="smoove/login.html", authentication_form=LoginForm),
+        auth_views.LoginView.as_view(
+            template_name="smoove/login.html", authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -461,7 +461,7 @@ def test_outsider_cannot_switch_to_account(world: WorldA, outsider_client: Clien
     assert MARKER_EMAIL.encode() not in listed.content
 
 
-# Account-level URLs: B sees only B's rows and writes only B's rows.
+# Account-level URLs: B reads only B's rows and writes only B's rows.
 
 
 @pytest.mark.parametrize("persona", ["session", "api_key"])

@@ -1,4 +1,4 @@
-"""The shape every node type shares, and what a step sees and returns.
+"""The shape every node type shares, and what a step receives and returns.
 
 A node type is a module of this package with one subclass of NodeType
 named Node. A new type starts as a copy of a sibling and is listed in
@@ -70,7 +70,7 @@ class Step:
 
 @dataclass
 class Outcome:
-    """What a step did: the branch to follow, or a wait, a send or an exit."""
+    """The result of a step: the branch to follow, or a wait, a send or an exit."""
 
     branch: str = NEXT
     wait_until: datetime.datetime | None = None

@@ -2,7 +2,7 @@
 
 Each module has the same shape: a class with open(), send(outgoing) that
 returns the provider's message id, and close(). send() raises one of the
-errors in campaigns.backends.base, which say whether the provider may have
+errors in campaigns.backends.base, which tell whether the provider may have
 taken the message. Settings choose the backend per channel (see
 backend_for); the embedded default is the local outbox.
 """

@@ -1,4 +1,4 @@
-"""What every channel backend takes, returns and raises."""
+"""The arguments, results and errors that every channel backend shares."""
 
 from dataclasses import dataclass, field
 

@@ -7,15 +7,9 @@ is killed while it runs the next. A new worker then finishes the work.
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -27,12 +21,11 @@ from campaigns import tasks as campaign_tasks
 from campaigns.models import Delivery, DeliveryStatus
 from contacts import actions as contact_actions
 from contacts.models import ConsentRecord, Contact, ContactEvent
-from smoove import queues
 from smoove.models import Account
 from tests.automation.conftest import create_flow, edge, node
 from tests.campaigns.conftest import email_message
+from tests.worker_process import start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 # Enough for two claim batches: the first commits, the second is killed.
 CONTACTS = engine.CLAIM_BATCH_SIZE + 300
 HAIFA = "חיפה"
@@ -40,60 +33,8 @@ SPLIT_BRANCHES = [{"key": "mail", "percent": 50}, {"key": "quiet", "percent": 50
 WORKER_START_SECONDS = 20.0
 FINISH_SECONDS = 60.0
 # A kill between a batch's commit and the publishing of its delivery task
-# leaves that batch's emails claimed. The campaigns tick sends them once
-# this lease has passed.
-LEASE_SECONDS = 5
-
-
-def start_worker(smtp_port: int) -> subprocess.Popen[bytes]:
-    """Start `celery -A smoove worker` as its own process on the test database."""
-    database = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(smtp_port),
-            "CAMPAIGNS_EMAIL_BACKEND": "smtp",
-            "CAMPAIGNS_EMAIL_PER_MINUTE": "0",
-            "CAMPAIGNS_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
-        }
-    )
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "smoove",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            ",".join(queues.ALL),
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
+# leaves that batch's emails claimed; the campaigns tick sends them once
+# the lease that start_worker sets has passed.
 
 
 def split_branch(account: Account, flow_id: int, contact: Contact) -> str:

@@ -2,75 +2,18 @@
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from campaigns import actions, sending, tasks
 from campaigns.models import Delivery, DeliveryStatus, Send, SendStatus
 from contacts.models import ConsentRecord, Contact
 from lists.models import ListMembership
-from smoove import queues
 from tests.campaigns.conftest import email_message, make_list
+from tests.worker_process import LEASE_SECONDS, start_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 2_000
-LEASE_SECONDS = 5
-
-
-def start_worker(smtp_port: int) -> subprocess.Popen[bytes]:
-    database = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(smtp_port),
-            "CAMPAIGNS_EMAIL_BACKEND": "smtp",
-            "CAMPAIGNS_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
-            "CAMPAIGNS_EMAIL_PER_MINUTE": "0",
-        }
-    )
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "smoove",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            ",".join(queues.ALL),
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_for(condition, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)

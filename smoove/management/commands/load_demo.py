@@ -19,12 +19,48 @@ from smoove.models import Account, Membership, Plan, User
 DEMO_ACCOUNT = "סטודיו יופי ודבש"
 
 FIRST_NAMES = [
-    "נועה", "תמר", "מאיה", "שירה", "יעל", "מיכל", "רונית", "אורית", "דנה", "הילה",
-    "יוסי", "דוד", "אבי", "משה", "עומר", "איתי", "רון", "אלון", "גיל", "עידו",
+    "נועה",
+    "תמר",
+    "מאיה",
+    "שירה",
+    "יעל",
+    "מיכל",
+    "רונית",
+    "אורית",
+    "דנה",
+    "הילה",
+    "יוסי",
+    "דוד",
+    "אבי",
+    "משה",
+    "עומר",
+    "איתי",
+    "רון",
+    "אלון",
+    "גיל",
+    "עידו",
 ]
 LAST_NAMES = [
-    "כהן", "לוי", "מזרחי", "פרץ", "ביטון", "דהן", "אברהם", "פרידמן", "אזולאי", "גבאי",
-    "חדד", "שלום", "עמר", "בן דוד", "אוחיון", "מלכה", "יוסף", "שפירא", "רוזן", "קליין",
+    "כהן",
+    "לוי",
+    "מזרחי",
+    "פרץ",
+    "ביטון",
+    "דהן",
+    "אברהם",
+    "פרידמן",
+    "אזולאי",
+    "גבאי",
+    "חדד",
+    "שלום",
+    "עמר",
+    "בן דוד",
+    "אוחיון",
+    "מלכה",
+    "יוסף",
+    "שפירא",
+    "רוזן",
+    "קליין",
 ]
 CITIES = ["תל אביב-יפו", "חולון", "ירושלים", "חיפה", "ראשון לציון", "באר שבע", "נתניה", "רמת גן"]
 SOURCES = ["פייסבוק", "גוגל", "אינסטגרם", "חבר מביא חבר"]
@@ -64,12 +100,18 @@ class Command(BaseCommand):
             account, label="מקור הגעה", key="source", type=FieldType.CHOICE, choices=SOURCES
         )
         contact_actions.create_custom_field(
-            account, label="תחומי עניין", key="interests", type=FieldType.MULTI_CHOICE, choices=INTERESTS
+            account,
+            label="תחומי עניין",
+            key="interests",
+            type=FieldType.MULTI_CHOICE,
+            choices=INTERESTS,
         )
         contact_actions.create_custom_field(
             account, label="תאריך חשבונית", key="invoice_date", type=FieldType.DATE
         )
-        contact_actions.create_custom_field(account, label="שילם", key="paid", type=FieldType.BOOLEAN)
+        contact_actions.create_custom_field(
+            account, label="שילם", key="paid", type=FieldType.BOOLEAN
+        )
         contact_actions.create_custom_field(
             account, label="סכום רכישות", key="total_spent", type=FieldType.NUMBER
         )
@@ -88,7 +130,9 @@ class Command(BaseCommand):
                     "last_name": rng.choice(LAST_NAMES),
                     "city": rng.choice(CITIES),
                     "gender": "female" if FIRST_NAMES.index(first) < 10 else "male",
-                    "birthday": date(1970 + rng.randrange(35), rng.randrange(1, 13), rng.randrange(1, 29)),
+                    "birthday": date(
+                        1970 + rng.randrange(35), rng.randrange(1, 13), rng.randrange(1, 29)
+                    ),
                     "source": rng.choice(SOURCES),
                     "interests": rng.sample(INTERESTS, rng.randrange(0, 3)),
                     "invoice_date": (today - timedelta(days=rng.randrange(0, 60))).isoformat(),
@@ -135,13 +179,19 @@ class Command(BaseCommand):
             public_description="עדכונים ומבצעים פעם בחודש",
         )
         list_actions.create_list(
-            account, name="סדנאות ואירועים", is_public=True, public_description="הזמנות לסדנאות בסטודיו"
+            account,
+            name="סדנאות ואירועים",
+            is_public=True,
+            public_description="הזמנות לסדנאות בסטודיו",
         )
         list_actions.create_list(
             account,
             name="תושבי חולון",
             kind=ListKind.DYNAMIC,
-            conditions={"match": "all", "rules": [{"type": "field", "field": "city", "op": "equals", "value": "חולון"}]},
+            conditions={
+                "match": "all",
+                "rules": [{"type": "field", "field": "city", "op": "equals", "value": "חולון"}],
+            },
         )
         list_actions.create_list(
             account,
