@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("forms.public_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("campaigns.public_urls")),
+    path("automation/", include("automation.urls")),
     path("api/v1/", include("smoove.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ from typing import Any
 
 from automation import actions
 from automation.models import Flow
+from tests.automation import tenancy_canvas, tenancy_gallery
 
 MARKER_FLOW = "זרימה-של-חשבון-א"
 
@@ -23,7 +24,7 @@ def contact_pk(world: Any) -> dict[str, Any]:
 
 def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]:
     """Return the automation URL names with their kind, built from test_tenancy's classes."""
-    return {
+    found = {
         "api_flows": account_level(),
         "api_flow_node_types": account_level(),
         "api_flow": object_bound(flow_pk),
@@ -36,3 +37,6 @@ def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]
         "api_flow_dry_run": object_bound(flow_pk),
         "api_contact_flows": object_bound(contact_pk),
     }
+    found.update(tenancy_canvas.routes(public, account_level, object_bound))
+    found.update(tenancy_gallery.routes(public, account_level, object_bound))
+    return found

@@ -1,0 +1,3 @@
+"""Pages of the flow template gallery, included by automation.urls."""
+
+urlpatterns: list = []
