@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.fields import SYSTEM_FIELDS, FieldSpec, custom_field_spec
 from contacts.models import (
@@ -42,7 +43,9 @@ def custom_fields_of_account(account: Account) -> QuerySet[CustomField]:
 
 
 def get_custom_field_for_account(account: Account, pk: int | str) -> CustomField:
-    custom = CustomField.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
+    custom = (
+        CustomField.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
+    )
     if custom is None:
         raise Http404("Field not found.")
     return custom
@@ -109,6 +112,37 @@ def timeline(contact: Contact, limit: int = 200) -> QuerySet[ContactEvent]:
     )[:limit]
 
 
+# Names of the event kinds that contacts, forms, campaigns and stores record,
+# as a marketer reads them in rule builders. Kinds not listed here (custom
+# kinds sent over the API) are shown by their code.
+EVENT_KIND_LABELS = {
+    "contact_created": gettext_lazy("Contact created"),
+    "contact_updated": gettext_lazy("Contact updated"),
+    "list_joined": gettext_lazy("Joined a list"),
+    "list_left": gettext_lazy("Left a list"),
+    "consent_changed": gettext_lazy("Consent changed"),
+    "suppressed": gettext_lazy("Suppressed"),
+    "imported": gettext_lazy("Imported from a file"),
+    "custom": gettext_lazy("Custom event"),
+    "form_submitted": gettext_lazy("Submitted a form"),
+    "message_sent": gettext_lazy("Message sent"),
+    "message_delivered": gettext_lazy("Message delivered"),
+    "message_opened": gettext_lazy("Message opened"),
+    "message_clicked": gettext_lazy("Link in a message clicked"),
+    "message_bounced": gettext_lazy("Message bounced"),
+    "message_complained": gettext_lazy("Message marked as spam"),
+    "message_unsubscribed": gettext_lazy("Unsubscribed through a message"),
+    "purchase": gettext_lazy("Purchase"),
+    "cart_abandoned": gettext_lazy("Cart abandoned"),
+}
+
+
+def event_kind_label(kind: str) -> str:
+    """Return the readable name of an event kind, or the kind itself when it has none."""
+    label = EVENT_KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
 # The number of newest events that recent_event_kinds reads. A DISTINCT over
 # all of a large account's events would scan its whole index range, so only
 # the kinds seen lately are returned.
@@ -166,7 +200,8 @@ def export_contact_data(contact: Contact) -> dict[str, Any]:
             "created_at": stamp(contact.created_at),
             "updated_at": stamp(contact.updated_at),
             "other_fields": {
-                k: v for k, v in (contact.fields or {}).items()
+                k: v
+                for k, v in (contact.fields or {}).items()
                 if k not in custom_field_specs(account)
             },
         },

@@ -100,7 +100,8 @@ LIST_OPERATORS = [("member", _("is in the list")), ("not_member", _("is not in t
 EVENT_OPERATORS = [("happened", _("happened")), ("not_happened", _("did not happen"))]
 VALUELESS_OPERATORS = ("empty", "not_empty")
 BOOLEAN_CHOICES = [("true", _("Yes")), ("false", _("No"))]
-# Kinds the contacts app records. The builder adds the kinds seen in the account.
+# Kinds the contacts, forms and campaigns apps record. The builder adds the
+# kinds seen in the account.
 KNOWN_EVENT_KINDS = (
     EventKind.CREATED,
     EventKind.UPDATED,
@@ -110,6 +111,9 @@ KNOWN_EVENT_KINDS = (
     EventKind.SUPPRESSED,
     EventKind.IMPORTED,
     EventKind.CUSTOM,
+    "form_submitted",
+    "message_opened",
+    "message_clicked",
 )
 ROW_FIELDS = ("type", "field", "op", "value", "value2", "list_id", "kind", "within_days")
 
@@ -120,7 +124,8 @@ class RuleOptions:
 
     catalog: Sequence[FieldSpec]
     static_lists: Sequence[ContactList]
-    event_kinds: Sequence[str]
+    # (code, readable name) pairs, offered as suggestions for the event input.
+    event_kinds: Sequence[tuple[str, str]]
 
     def spec(self, key: str) -> FieldSpec | None:
         for spec in self.catalog:

@@ -114,7 +114,8 @@ def _static_list_page(
 def rule_options(account: Account) -> RuleOptions:
     """Collect the fields, static lists and event kinds a rule may refer to."""
     static_lists = queries.lists_of_account(account).filter(kind=ListKind.STATIC)
-    kinds = sorted(set(KNOWN_EVENT_KINDS) | set(contact_queries.recent_event_kinds(account)))
+    codes = set(KNOWN_EVENT_KINDS) | set(contact_queries.recent_event_kinds(account))
+    kinds = sorted((code, contact_queries.event_kind_label(code)) for code in codes)
     return RuleOptions(
         catalog=contact_queries.field_catalog(account),
         static_lists=list(static_lists),

@@ -244,7 +244,16 @@ def test_event_rule_shows_kind_and_days(owner_client, account, people):
     assert options_of(page, "rules-0-op") == ["happened", "not_happened"]
     assert 'name="rules-0-kind"' in page
     assert 'name="rules-0-within_days"' in page
-    assert '<option value="order_placed">' in page
+    assert '<option value="order_placed" label="order_placed">' in page
+
+
+def test_event_kinds_offered_with_names(owner_client, account, english):
+    data = builder_data([{"type": "event"}], builder="refresh")
+
+    page = owner_client.post(reverse("lists:create"), data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert '<option value="message_opened" label="Message opened">' in page
+    assert '<option value="form_submitted" label="Submitted a form">' in page
 
 
 # Saving conditions.
