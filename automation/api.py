@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from automation import actions, engine, queries
 from automation.actions import FlowError
-from automation.models import Flow
+from automation.models import Flow, FlowVersion
 from automation.nodes import REGISTRY
 from contacts import queries as contact_queries
 from contacts.api import NOT_FOUND, VALIDATION_ERROR, ApiPagination, account_of
@@ -132,6 +132,28 @@ class FlowDetailView(EnglishAPIView):
         account = account_of(request)
         actions.archive_flow(account, queries.get_flow_for_account(account, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FlowVersionSerializer(serializers.ModelSerializer[FlowVersion]):
+    class Meta:
+        model = FlowVersion
+        fields = ("number", "published_at", "graph")
+        read_only_fields = fields
+
+
+@extend_schema(tags=["flows"])
+class FlowVersionListView(EnglishAPIView):
+    serializer_class = FlowVersionSerializer
+
+    @extend_schema(
+        summary="List a flow's published versions, newest first",
+        responses={200: FlowVersionSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        flow = queries.get_flow_for_account(account_of(request), pk)
+        paginator = ApiPagination()
+        page = paginator.paginate_queryset(queries.versions_of_flow(flow), request, view=self)
+        return paginator.get_paginated_response(FlowVersionSerializer(page, many=True).data)
 
 
 @extend_schema(tags=["flows"])

@@ -7,6 +7,7 @@ from automation import api
 urlpatterns = [
     path("flows/", api.FlowListView.as_view(), name="api_flows"),
     path("flows/<int:pk>/", api.FlowDetailView.as_view(), name="api_flow"),
+    path("flows/<int:pk>/versions/", api.FlowVersionListView.as_view(), name="api_flow_versions"),
     path("flows/<int:pk>/validate/", api.FlowValidateView.as_view(), name="api_flow_validate"),
     path(
         "flows/<int:pk>/activate/",

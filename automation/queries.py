@@ -8,7 +8,14 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from automation import commerce
-from automation.models import Enrollment, EnrollmentState, Flow, FlowState, StepRecord
+from automation.models import (
+    Enrollment,
+    EnrollmentState,
+    Flow,
+    FlowState,
+    FlowVersion,
+    StepRecord,
+)
 from contacts import queries as contact_queries
 from contacts.models import Contact, ContactEvent
 from lists.conditions import compile_conditions
@@ -169,3 +176,15 @@ def contact_paths(account: Account, contact: Contact) -> list[dict[str, Any]]:
             }
         )
     return paths
+
+
+def versions_of_flow(flow: Flow) -> QuerySet[FlowVersion]:
+    """Return the flow's published versions, newest first."""
+    return FlowVersion.objects.filter(account_id=flow.account_id, flow=flow).order_by("-number")
+
+
+def get_version_of_flow(flow: Flow, number: int | str) -> FlowVersion:
+    found = versions_of_flow(flow).filter(number=number).first() if str(number).isdigit() else None
+    if found is None:
+        raise Http404("Version not found.")
+    return found

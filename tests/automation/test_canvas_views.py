@@ -1,0 +1,156 @@
+"""The flow list, the canvas page and published versions, for owner, teammate and outsider."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from automation import actions
+from automation.models import Flow, FlowVersion
+from campaigns import actions as campaign_actions
+from lists import actions as list_actions
+from tests.automation.conftest import create_flow, edge, node
+
+pytestmark = pytest.mark.django_db
+
+
+def canvas_config(response: Any) -> dict[str, Any]:
+    """Return the JSON the canvas page hands the React app."""
+    html = response.content.decode()
+    start = html.index('<script id="canvas-config" type="application/json">')
+    start = html.index(">", start) + 1
+    end = html.index("</script>", start)
+    return json.loads(html[start:end])
+
+
+def test_index_lists_flows_with_state_and_entered(owner_client: Client, account: Any) -> None:
+    actions.create_flow(account, {"name": "ברוכים הבאים"})
+
+    response = owner_client.get(reverse("automation:flow_index"))
+
+    assert response.status_code == 200
+    assert "ברוכים הבאים" in response.content.decode()
+    assert response.context["flows"][0].entered == 0
+
+
+def test_index_post_creates_flow_and_opens_canvas(owner_client: Client, account: Any) -> None:
+    response = owner_client.post(reverse("automation:flow_index"), {"name": "תזכורת"})
+
+    flow = Flow.objects.get(account=account)
+    assert flow.name == "תזכורת"
+    assert response.status_code == 302
+    assert response["Location"] == reverse("automation:flow_canvas", kwargs={"pk": flow.pk})
+
+
+def test_teammate_sees_and_opens_flow(teammate_client: Client, account: Any) -> None:
+    flow = actions.create_flow(account, {"name": "זרימת צוות"})
+
+    listed = teammate_client.get(reverse("automation:flow_index"))
+    opened = teammate_client.get(reverse("automation:flow_canvas", kwargs={"pk": flow.pk}))
+
+    assert "זרימת צוות" in listed.content.decode()
+    assert opened.status_code == 200
+
+
+def test_outsider_gets_404_and_changes_nothing(outsider_client: Client, account: Any) -> None:
+    flow = actions.create_flow(account, {"name": "פרטי"})
+    FlowVersion.objects.create(account=account, flow=flow, number=1, graph=flow.graph)
+
+    urls = [
+        reverse("automation:flow_canvas", kwargs={"pk": flow.pk}),
+        reverse("automation:flow_versions", kwargs={"pk": flow.pk}),
+        reverse("automation:flow_version", kwargs={"pk": flow.pk, "number": 1}),
+        reverse("api_flow_versions", kwargs={"pk": flow.pk}),
+    ]
+    listed = outsider_client.get(reverse("automation:flow_index"))
+
+    for url in urls:
+        assert outsider_client.get(url).status_code == 404, url
+    assert "פרטי" not in listed.content.decode()
+    flow.refresh_from_db()
+    assert flow.name == "פרטי"
+
+
+def test_canvas_hands_app_flow_pickers_and_strings(owner_client: Client, account: Any) -> None:
+    newsletter = list_actions.create_list(account, name="ניוזלטר")
+    welcome = campaign_actions.save_message(
+        account, None, {"name": "ברוכים", "text": "פרסומת: שלום"}, channel="sms"
+    )
+    flow = actions.create_flow(account, {"name": "קנבס"})
+
+    response = owner_client.get(reverse("automation:flow_canvas", kwargs={"pk": flow.pk}))
+    config = canvas_config(response)
+
+    assert config["flow"]["id"] == flow.pk
+    assert config["read_only"] is False
+    assert {"id": newsletter.pk, "label": "ניוזלטר", "static": True} in config["choices"]["lists"]
+    assert {"id": welcome.pk, "label": "ברוכים", "channel": "sms"} in config["choices"]["messages"]
+    assert config["choices"]["members"][0]["label"] == "dana@example.com"
+    types = {item["type"]: item for item in config["node_types"]}
+    assert types["email_status"]["branches"] == ["yes", "no"]
+    assert types["email_status"]["label"] == "סטטוס מייל"
+    assert config["strings"]["branches"]["yes"] == "כן"
+    widgets = {field["name"]: field["widget"] for field in types["send_message"]["fields"]}
+    assert widgets == {"message_id": "message"}
+    wait_fields = {field["name"]: field for field in types["wait"]["fields"]}
+    assert wait_fields["amount"]["widget"] == "number"
+    assert wait_fields["amount"]["shown_when"] == {"mode": ["duration"]}
+    assert [option["value"] for option in wait_fields["unit"]["options"]] == [
+        "minutes",
+        "hours",
+        "days",
+    ]
+    assert config["urls"]["flow"] == f"/api/v1/flows/{flow.pk}/"
+
+
+def test_canvas_strings_follow_language(owner_client: Client, account: Any, english: Any) -> None:
+    flow = actions.create_flow(account, {"name": "English"})
+
+    config = canvas_config(
+        owner_client.get(reverse("automation:flow_canvas", kwargs={"pk": flow.pk}))
+    )
+
+    assert config["strings"]["save"] == "Save draft"
+    assert config["strings"]["branches"]["no"] == "No"
+
+
+def test_version_page_shows_published_graph_read_only(
+    owner_client: Client, api_client: Client, account: Any
+) -> None:
+    flow = create_flow(
+        api_client,
+        [node("t", "contact_created"), node("done", "exit")],
+        [edge("t", "done")],
+    )
+    actions.update_flow(account, flow, {"graph": {"nodes": [], "edges": []}})
+
+    page = owner_client.get(reverse("automation:flow_version", kwargs={"pk": flow.pk, "number": 1}))
+    versions = owner_client.get(reverse("automation:flow_versions", kwargs={"pk": flow.pk}))
+    listed = owner_client.get(reverse("api_flow_versions", kwargs={"pk": flow.pk}))
+
+    config = canvas_config(page)
+    assert config["read_only"] is True
+    assert config["viewing_version"] == 1
+    assert [n["id"] for n in config["flow"]["graph"]["nodes"]] == ["t", "done"]
+    assert reverse("automation:flow_version", kwargs={"pk": flow.pk, "number": 1}) in (
+        versions.content.decode()
+    )
+    assert listed.json()["results"][0]["number"] == 1
+
+
+def test_missing_version_is_404(owner_client: Client, account: Any) -> None:
+    flow = actions.create_flow(account, {"name": "בלי גרסה"})
+
+    response = owner_client.get(
+        reverse("automation:flow_version", kwargs={"pk": flow.pk, "number": 3})
+    )
+
+    assert response.status_code == 404
+
+
+def test_nav_links_to_automations(owner_client: Client) -> None:
+    response = owner_client.get(reverse("home"))
+
+    assert reverse("automation:flow_index") in response.content.decode()
