@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,14 @@ CLAIM_BATCH_SIZE = 500
 # Events read per match. Matching is in memory after one query for the
 # batch and one per flow with candidates.
 EVENT_BATCH_SIZE = 5000
+# Flows with due work share each claim batch: each account gets an equal
+# part, split equally between its flows, but never less than this many
+# rows per flow; with more flows than that allows, those waiting longest go
+# first and the others in the next batch (claim_due).
+MIN_FLOW_SHARE = 10
+# A flow's share is claimed a quarter newest first, the rest oldest first,
+# so a contact enrolled now overtakes a backlog of its own flow too.
+FRESH_SHARE_DIVISOR = 4
 # Steps one enrollment may take in one tick; a longer run continues in the
 # next tick, so one contact cannot hold a batch.
 MAX_STEPS_PER_TICK = 50
@@ -322,16 +331,107 @@ def advance_due(now: datetime.datetime | None = None, limit: int = CLAIM_BATCH_S
     """Claim up to limit due enrollments and run their steps; return how many were claimed."""
     now = now or timezone.now()
     with transaction.atomic():
-        claimed = list(
-            Enrollment.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .filter(state__in=RUNNABLE_STATES, wake_at__lte=now, flow__state=FlowState.ACTIVE)
-            .select_related("version", "contact", "account")
-            .order_by("wake_at")[:limit]
-        )
+        claimed = claim_due(now, limit)
         if not claimed:
             return 0
         run_batch(claimed, now)
     return len(claimed)
+
+
+def claim_due(now: datetime.datetime, limit: int) -> list[Enrollment]:
+    """Lock up to limit due enrollments, shared fairly between accounts and flows.
+
+    1. List the active flows with due enrollments, the one waiting longest
+       first, and split limit equally between their accounts, then each
+       account's share equally between its flows (at least MIN_FLOW_SHARE).
+    2. Claim each flow's share: a FRESH_SHARE_DIVISOR-th of it newest
+       wake_at first, so a contact who just became due is not queued
+       behind the flow's backlog, and the rest oldest first.
+    3. Fill what the shares left unused oldest first, from any flow.
+
+    Every claim is SELECT ... FOR NO KEY UPDATE SKIP LOCKED, so ticks on
+    several workers take disjoint rows. Call it inside a transaction.
+    """
+    claimed: list[Enrollment] = []
+    for flow_id, share in flow_shares(now, limit).items():
+        fresh = _claim(
+            _due(now).filter(flow_id=flow_id), "-wake_at", max(1, share // FRESH_SHARE_DIVISOR)
+        )
+        oldest = _claim(
+            _due(now).filter(flow_id=flow_id).exclude(pk__in=[e.pk for e in fresh]),
+            "wake_at",
+            share - len(fresh),
+        )
+        claimed += fresh + oldest
+    if len(claimed) < limit:
+        claimed += _claim(
+            _due(now).exclude(pk__in=[e.pk for e in claimed]), "wake_at", limit - len(claimed)
+        )
+    return claimed
+
+
+def flow_shares(now: datetime.datetime, limit: int) -> dict[int, int]:
+    """Return how many due enrollments to claim from each active flow with due work."""
+    oldest = (
+        Enrollment.objects.filter(flow=OuterRef("pk"), state__in=RUNNABLE_STATES, wake_at__lte=now)
+        .order_by("wake_at")
+        .values("wake_at")[:1]
+    )
+    due_flows = (
+        Flow.objects.filter(state=FlowState.ACTIVE)
+        .annotate(oldest=Subquery(oldest))
+        .filter(oldest__isnull=False)
+        .order_by("oldest", "pk")
+        .values_list("pk", "account_id")
+    )
+    return split_shares(list(due_flows), limit)
+
+
+def split_shares(due_flows: list[tuple[int, int]], limit: int) -> dict[int, int]:
+    """Split limit equally between accounts, then between each account's flows.
+
+    due_flows holds (flow id, account id) pairs, the flow waiting longest
+    first. Each flow gets at least MIN_FLOW_SHARE, so when the flows are
+    too many for one batch, the accounts and flows waiting longest go
+    first; the others come first in a later batch.
+    """
+    by_account: dict[int, list[int]] = {}  # in order of each account's longest wait
+    for flow_id, account_id in due_flows:
+        by_account.setdefault(account_id, []).append(flow_id)
+    if not by_account:
+        return {}
+    account_share = max(MIN_FLOW_SHARE, limit // len(by_account))
+    shares: dict[int, int] = {}
+    left = limit
+    for flow_ids in by_account.values():
+        flow_share = max(MIN_FLOW_SHARE, account_share // len(flow_ids))
+        account_left = account_share
+        for flow_id in flow_ids:
+            share = min(flow_share, account_left, left)
+            if share <= 0:
+                break
+            shares[flow_id] = share
+            account_left -= share
+            left -= share
+        if left <= 0:
+            break
+    return shares
+
+
+def _due(now: datetime.datetime) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(
+        state__in=RUNNABLE_STATES, wake_at__lte=now, flow__state=FlowState.ACTIVE
+    )
+
+
+def _claim(due: QuerySet[Enrollment], order: str, count: int) -> list[Enrollment]:
+    if count <= 0:
+        return []
+    return list(
+        due.select_for_update(skip_locked=True, no_key=True, of=("self",))
+        .select_related("version", "contact", "account")
+        .order_by(order)[:count]
+    )
 
 
 def run_batch(enrollments: list[Enrollment], now: datetime.datetime) -> None:
@@ -511,12 +611,19 @@ def _flush_sends(batch: Batch) -> list[Enrollment]:
 
 
 def run_tick(now: datetime.datetime | None = None, max_batches: int = 20) -> bool:
-    """Match events, fire date triggers and advance due enrollments; return True if work remains."""
-    now = now or timezone.now()
-    match_events(now)
-    fire_date_triggers(now)
+    """Fire date triggers, then match events and advance due enrollments in batches.
+
+    Events are matched again before each batch, so a form submitted while
+    a backlog runs enrolls within one batch, not after the whole tick.
+    Without a given now, each batch reads the clock anew, so contacts
+    enrolled during the tick are due in its next batch. Return True if
+    due work remains.
+    """
+    fire_date_triggers(now or timezone.now())
     for _batch in range(max_batches):
-        if advance_due(now) < CLAIM_BATCH_SIZE:
+        batch_now = now or timezone.now()
+        match_events(batch_now)
+        if advance_due(batch_now) < CLAIM_BATCH_SIZE:
             return False
     return True
 

@@ -120,10 +120,16 @@ class Enrollment(models.Model):
             )
         ]
         indexes: ClassVar = [
-            # The tick's claim: runnable rows ordered by wake_at.
+            # The tick's claim: runnable rows ordered by wake_at, across
+            # flows (the fill) and within one flow (its fair share).
             models.Index(
                 fields=["wake_at"],
                 name="enrollment_due_idx",
+                condition=models.Q(state__in=["active", "waiting"]),
+            ),
+            models.Index(
+                fields=["flow", "wake_at"],
+                name="enrollment_flow_due_idx",
                 condition=models.Q(state__in=["active", "waiting"]),
             ),
             models.Index(fields=["flow", "state", "node_id"], name="enrollment_node_idx"),
