@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,6 +74,12 @@ MAX_STEPS_PER_TICK = 50
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 30
 EVENTS_CURSOR = "events"
+# A gap in the event ids is given this long before its horizon is taken
+# (EventGaps); it only delays forgetting a gap, not matching its events.
+GAP_GRACE = datetime.timedelta(seconds=10)
+# Gaps kept at most. Each is one index range read per match, and gaps
+# close within seconds unless a transaction stays open that long.
+MAX_EVENT_GAPS = 2000
 
 
 # --- Enrolling ------------------------------------------------------------------
@@ -166,10 +172,10 @@ def _wake_kinds(event: ContactEvent) -> set[str]:
 def match_events(now: datetime.datetime | None = None) -> int:
     """Enroll contacts for new events and end waits they cut short; return events read.
 
-    NOTE: the cursor is an event id. An event whose transaction commits
-    after a later id was read (a long import, say) is not matched. The
-    unique trigger key makes replaying a window of ids safe, which would
-    close that gap at the cost of reading events twice.
+    The cursor is the highest event id read. On PostgreSQL an id below it
+    may still commit later (a long import took it first), so the ids
+    missing under the cursor are kept as gaps and read again on each call
+    until they come or no transaction can bring them (EventGaps).
     """
     now = now or timezone.now()
     TriggerCursor.objects.get_or_create(name=EVENTS_CURSOR)
@@ -181,47 +187,150 @@ def match_events(now: datetime.datetime | None = None) -> int:
         )
         if cursor is None:
             return 0  # another worker is matching this moment
+        gaps = EventGaps(cursor.gaps)
+        # Before reading, so a transaction seen finished here has its
+        # events visible to the reads below (each statement of a READ
+        # COMMITTED transaction takes a new snapshot).
+        closed = gaps.closed()
+        late = gaps.read() if gaps else []
         events = list(
             ContactEvent.objects.filter(pk__gt=cursor.last_event_id).order_by("pk")[
                 :EVENT_BATCH_SIZE
             ]
         )
-        if not events:
+        gaps.found(late, closed if len(late) < EVENT_BATCH_SIZE else [])
+        if events:
+            gaps.open(cursor.last_event_id, [event.pk for event in events])
+            cursor.last_event_id = events[-1].pk
+        if not events and not late and cursor.gaps == gaps.rows:
             return 0
-        index = _trigger_index()
-        candidates = []
-        wakes: dict[str, set[int]] = defaultdict(set)
-        for event in events:
-            for kind in _wake_kinds(event):
-                wakes[kind].add(event.contact_id)
-            for flow, version, node in index.get((event.account_id, event.kind), ()):
-                trigger = REGISTRY[node["type"]]
-                if not trigger.matches(node.get("settings") or {}, event.kind, event.data):
-                    continue
-                candidates.append(
-                    Candidate(
-                        flow,
-                        version,
-                        event.contact_id,
-                        f"event:{event.pk}",
-                        str(node["id"]),
-                        {"event_id": event.pk, "kind": event.kind, "data": event.data},
-                    )
-                )
-        enrolled = enroll(candidates, now)
-        for kind, contact_ids in wakes.items():
-            Enrollment.objects.filter(
-                state=EnrollmentState.WAITING,
-                wake_on=kind,
-                contact_id__in=contact_ids,
-                wake_at__gt=now,
-            ).update(wake_at=now)
-        cursor.last_event_id = events[-1].pk
+        enrolled = _match(late + events, now)
+        cursor.gaps = gaps.rows
         cursor.updated_at = now
-        cursor.save(update_fields=["last_event_id", "updated_at"])
+        cursor.save(update_fields=["last_event_id", "gaps", "updated_at"])
     if enrolled:
         logger.info("contacts enrolled from events", extra={"count": enrolled})
-    return len(events)
+    return len(late) + len(events)
+
+
+def _match(events: list[ContactEvent], now: datetime.datetime) -> int:
+    """Enroll the contacts these events trigger and end the waits they cut short."""
+    if not events:
+        return 0
+    index = _trigger_index()
+    candidates = []
+    wakes: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        for kind in _wake_kinds(event):
+            wakes[kind].add(event.contact_id)
+        for flow, version, node in index.get((event.account_id, event.kind), ()):
+            trigger = REGISTRY[node["type"]]
+            if not trigger.matches(node.get("settings") or {}, event.kind, event.data):
+                continue
+            candidates.append(
+                Candidate(
+                    flow,
+                    version,
+                    event.contact_id,
+                    f"event:{event.pk}",
+                    str(node["id"]),
+                    {"event_id": event.pk, "kind": event.kind, "data": event.data},
+                )
+            )
+    enrolled = enroll(candidates, now)
+    for kind, contact_ids in wakes.items():
+        Enrollment.objects.filter(
+            state=EnrollmentState.WAITING,
+            wake_on=kind,
+            contact_id__in=contact_ids,
+            wake_at__gt=now,
+        ).update(wake_at=now)
+    return enrolled
+
+
+class EventGaps:
+    """Event ids below the cursor that were missing when it passed them.
+
+    PostgreSQL hands out ids when rows are inserted, not when they commit,
+    so a transaction holding id 7 may commit after id 8 was read. Each gap
+    is read again on every match until it is closed: once every
+    transaction that was open when it was seen has ended, its ids either
+    committed (and were read) or never will. A gap's "horizon" is the next
+    transaction id taken GAP_GRACE_SECONDS after it was seen (a
+    transaction may take ids a moment before it gets a transaction id);
+    the gap is closed when the oldest running transaction is past it.
+    SQLite commits one writer at a time in id order, so it keeps no gaps.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = [dict(row) for row in rows]
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def closed(self) -> list[dict[str, Any]]:
+        """Set the horizons that are due and return the gaps no transaction can fill any more."""
+        if not self.rows or connection.vendor != "postgresql":
+            return list(self.rows)
+        with connection.cursor() as sql:
+            sql.execute(
+                "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint"
+                " FROM pg_current_snapshot() AS s"
+            )
+            oldest_running, next_xid = sql.fetchone()
+        grace_ended = (timezone.now() - GAP_GRACE).isoformat()
+        closed = []
+        for row in self.rows:
+            if row["horizon"] is not None and oldest_running >= row["horizon"]:
+                closed.append(row)
+            elif row["horizon"] is None and row["seen"] <= grace_ended:
+                row["horizon"] = next_xid
+        return closed
+
+    def read(self) -> list[ContactEvent]:
+        """Return the events that have come into the gaps, lowest id first."""
+        within = Q()
+        for row in self.rows:
+            within |= Q(pk__range=(row["lo"], row["hi"]))
+        return list(ContactEvent.objects.filter(within).order_by("pk")[:EVENT_BATCH_SIZE])
+
+    def found(self, events: list[ContactEvent], closed: list[dict[str, Any]]) -> None:
+        """Take the ids of events read out of the gaps, and drop the closed gaps."""
+        ids = [event.pk for event in events]
+        rows = []
+        for row in self.rows:
+            if any(row is gap for gap in closed):
+                continue
+            inside = [pk for pk in ids if row["lo"] <= pk <= row["hi"]]
+            for lo, hi in _between(row["lo"] - 1, inside, row["hi"] + 1):
+                rows.append({**row, "lo": lo, "hi": hi})
+        self.rows = rows
+
+    def open(self, after: int, ids: list[int]) -> None:
+        """Record the ids missing between the cursor and the events just read."""
+        if connection.vendor != "postgresql":
+            return
+        seen = timezone.now().isoformat()
+        self.rows += [
+            {"lo": lo, "hi": hi, "seen": seen, "horizon": None}
+            for lo, hi in _between(after, ids, ids[-1])
+        ]
+        if len(self.rows) > MAX_EVENT_GAPS:
+            # NOTE: events that commit into a dropped gap are never matched;
+            # only a transaction open for hours amid many others gets here.
+            logger.warning("event gaps dropped", extra={"count": len(self.rows) - MAX_EVENT_GAPS})
+            self.rows = self.rows[-MAX_EVENT_GAPS:]
+
+
+def _between(low: int, ids: list[int], high: int) -> list[tuple[int, int]]:
+    """Return the ranges of integers strictly between low, the sorted ids and high."""
+    ranges = []
+    previous = low
+    for pk in [*ids, high]:
+        if pk > previous + 1:
+            ranges.append((previous + 1, pk - 1))
+        previous = pk
+    return ranges
 
 
 def fire_date_triggers(now: datetime.datetime | None = None) -> int:

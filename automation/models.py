@@ -180,6 +180,10 @@ class TriggerCursor(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     last_event_id = models.BigIntegerField(default=0)
+    # Id ranges below last_event_id that were not there when it was read,
+    # because their transactions had not committed yet (or never will):
+    # [{"lo", "hi", "seen", "horizon"}], see automation.engine.EventGaps.
+    gaps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
