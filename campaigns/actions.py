@@ -5,13 +5,17 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import blocks as block_rules
-from campaigns import merge, sending, targeting, tracking
+from campaigns import merge, senders, sending, targeting, tracking, whatsapp
 from campaigns.backends import backend_for
 from campaigns.backends.base import DeliveryError, Outgoing
 from campaigns.models import (
@@ -19,6 +23,7 @@ from campaigns.models import (
     Message,
     MessageLink,
     Send,
+    Sender,
     SendStatus,
     TrackingHit,
 )
@@ -55,6 +60,7 @@ MESSAGE_FIELDS = (
     "reply_to",
     "sender_contact",
     "whatsapp_content_sid",
+    "whatsapp_variables",
 )
 MAX_TEST_ADDRESSES = 10
 
@@ -86,6 +92,11 @@ def validate_message(account: Account, message: Message) -> dict[str, list[str]]
         unknown = merge.check(text, fields)
         if unknown:
             errors.setdefault(where, []).append(str(merge.MergeTagError(unknown)))
+    for where, problems in senders.save_problems(account, message).items():
+        errors.setdefault(where, []).extend(problems)
+    if message.channel == Channel.WHATSAPP:
+        for where, problems in whatsapp.template_problems(message, fields).items():
+            errors.setdefault(where, []).extend(problems)
     for index, item in enumerate(message.subject_rules or []):
         rule = item.get("rule") if isinstance(item, dict) else None
         problem = targeting.rule_error(account, rule or {}, fields) if rule else _("Choose a rule.")
@@ -129,6 +140,7 @@ def compliance_problems(account: Account, message: Message) -> list[str]:
     sender = sender_of(message, account)
     if message.channel == Channel.EMAIL and not sender.email:
         problems.append(_("Set a sender address for this message or for the account."))
+    problems.extend(senders.send_problems(account, message))
     if not message.is_advertising:
         return problems
     if message.channel == Channel.EMAIL:
@@ -165,9 +177,17 @@ def save_message(
             value = values[name]
             if name == "is_advertising":
                 value = bool(value)
-            elif name not in ("blocks", "subject_rules"):
+            elif name not in ("blocks", "subject_rules", "whatsapp_variables"):
                 value = str(value or "").strip() if name != "text" else str(value or "")
             setattr(message, name, value)
+    if isinstance(values.get("whatsapp_variables"), dict | list):
+        message.whatsapp_variables = whatsapp.normalized_variables(values["whatsapp_variables"])
+    message.sender_email = message.sender_email.lower()
+    if message.channel == Channel.EMAIL and message.sender_email and not message.sender_name:
+        # Choosing a sender without a name of its own takes that sender's name.
+        chosen = senders.verified_senders(account).get(message.sender_email)
+        if chosen is not None:
+            message.sender_name = chosen.name
     errors = validate_message(account, message)
     if errors:
         raise CampaignError(_("The message was not saved."), errors)
@@ -189,6 +209,128 @@ def delete_message(account: Account, message: Message) -> None:
     if Delivery.objects.filter(account=account, message=message).exists():
         raise CampaignError(_("A message that was sent is kept for its report."))
     Message.objects.filter(account=account, pk=message.pk).delete()
+
+
+# --- Senders -------------------------------------------------------------------
+
+
+def _clean_address(value: str, field: str) -> str:
+    address = str(value or "").strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        text = _("Enter a valid email address.")
+        raise CampaignError(text, {field: [text]}) from exc
+    return address
+
+
+def add_sender(account: Account, *, name: str, email: str, reply_to: str = "") -> Sender:
+    """Add a sender identity and email a verification link to its address."""
+    name = str(name or "").strip()
+    if not name:
+        text = _("Give the sender a name.")
+        raise CampaignError(text, {"name": [text]})
+    address = _clean_address(email, "email")
+    reply_address = _clean_address(reply_to, "reply_to") if str(reply_to or "").strip() else ""
+    sender, created = Sender.objects.get_or_create(
+        account=account,
+        email=address,
+        defaults={"name": name[:200], "reply_to": reply_address},
+    )
+    if not created:
+        text = _("“%(address)s” is already one of the account's senders.") % {"address": address}
+        raise CampaignError(text, {"email": [text]})
+    send_sender_verification(sender)
+    logger.info("sender added", extra={"account_id": account.pk, "sender_id": sender.pk})
+    return sender
+
+
+def add_verified_sender(
+    account: Account, *, name: str, email: str, reply_to: str = "", make_default: bool = False
+) -> Sender:
+    """Add a sender that is verified already, without an email: for operators' demo and test data."""
+    sender, _created = Sender.objects.get_or_create(
+        account=account,
+        email=email.strip().lower(),
+        defaults={"name": name, "reply_to": reply_to.strip().lower()},
+    )
+    Sender.objects.filter(pk=sender.pk, verified_at__isnull=True).update(verified_at=timezone.now())
+    sender.refresh_from_db()
+    if make_default:
+        set_default_sender(account, sender)
+    return sender
+
+
+def send_sender_verification(sender: Sender) -> None:
+    """Email the sender's address a link that verifies it, in the account's language."""
+    now = timezone.now()
+    if sender.verified_at is not None:
+        raise CampaignError(_("This sender is verified already."))
+    # A conditional update, so two quick clicks send one email.
+    recent = now - senders.RESEND_INTERVAL
+    claimed = (
+        Sender.objects.filter(pk=sender.pk)
+        .filter(Q(verification_sent_at__isnull=True) | Q(verification_sent_at__lt=recent))
+        .update(verification_sent_at=now)
+    )
+    if not claimed:
+        raise CampaignError(
+            _(
+                "A verification email was sent less than a minute ago. Check the inbox of %(address)s."
+            )
+            % {"address": sender.email}
+        )
+    sender.verification_sent_at = now
+    account = sender.account
+    with translation.override(account.language or "he"):
+        context = {
+            "account": account.name,
+            "name": sender.name,
+            "address": sender.email,
+            "url": senders.verification_url(sender),
+            "days": senders.VERIFICATION_MAX_AGE.days,
+        }
+        subject = _("Confirm %(address)s as a sender for %(account)s") % context
+        body = render_to_string("campaigns/email/sender_verification.txt", context)
+    send_mail(subject, body, None, [sender.email])
+    logger.info(
+        "sender verification sent", extra={"account_id": account.pk, "sender_id": sender.pk}
+    )
+
+
+def verify_sender(sender: Sender) -> bool:
+    """Mark the sender verified; False if it already was."""
+    changed = Sender.objects.filter(pk=sender.pk, verified_at__isnull=True).update(
+        verified_at=timezone.now()
+    )
+    sender.refresh_from_db(fields=["verified_at"])
+    if changed:
+        logger.info(
+            "sender verified", extra={"account_id": sender.account_id, "sender_id": sender.pk}
+        )
+    return bool(changed)
+
+
+def set_default_sender(account: Account, sender: Sender) -> None:
+    """Make a verified sender the account's default, which messages without their own use."""
+    if sender.account_id != account.pk or sender.verified_at is None:
+        raise CampaignError(_("Only a verified sender can be the account's default."))
+    from smoove import actions as account_actions
+
+    account_actions.update_account_settings(
+        account, {"default_sender_name": sender.name, "default_sender_email": sender.email}
+    )
+
+
+def delete_sender(account: Account, sender: Sender) -> None:
+    """Delete a sender; sends and flows that use its address stop until another is chosen."""
+    from smoove import actions as account_actions
+
+    with transaction.atomic():
+        Sender.objects.filter(account=account, pk=sender.pk).delete()
+        if account.default_sender_email.lower() == sender.email.lower():
+            account_actions.update_account_settings(account, {"default_sender_email": ""})
+    logger.info("sender deleted", extra={"account_id": account.pk, "sender_id": sender.pk})
 
 
 # --- Preview and test sends ------------------------------------------------------
@@ -249,6 +391,9 @@ def send_test(
     sender = sender_of(message, account)
     if message.channel == Channel.EMAIL and not sender.email:
         raise CampaignError(_("Set a sender address for this message or for the account."))
+    sender_problems = senders.send_problems(account, message)
+    if sender_problems:
+        raise CampaignError(sender_problems[0], {"sender_email": sender_problems})
     backend = backend_for(message.channel, account.pk)
     sent = 0
     try:
@@ -261,7 +406,7 @@ def send_test(
                     subject=_("[Test] %(subject)s") % {"subject": rendered.subject},
                     text=rendered.text,
                     html=rendered.html,
-                    reply_to=sender.reply_to,
+                    reply_to=senders.reply_to_of(account, message, sender.email),
                 )
             )
             sent += 1
@@ -325,6 +470,10 @@ def create_send(
     for where, messages in problems.items():
         errors.setdefault(where, []).extend(messages)
     compliance = compliance_problems(account, message)
+    if variants:
+        for problem in senders.send_problems(account, message, variants):
+            if problem not in compliance:
+                compliance.append(problem)
     if compliance:
         errors["compliance"] = compliance
     if errors:
@@ -393,9 +542,13 @@ def pause_send(account: Account, send: Send) -> None:
 
 
 def resume_send(account: Account, send: Send) -> None:
+    """Continue a paused send, after checking its sender is still verified."""
+    problems = senders.send_problems(account, send.message, send.variants or None)
+    if problems:
+        raise CampaignError(problems[0], {"compliance": problems})
     now = timezone.now()
     changed = Send.objects.filter(account=account, pk=send.pk, status=SendStatus.PAUSED).update(
-        status=SendStatus.RUNNING, next_pulse_at=now, started_at=F("started_at")
+        status=SendStatus.RUNNING, next_pulse_at=now, started_at=F("started_at"), error=""
     )
     if not changed:
         raise CampaignError(_("Only a paused send can be resumed."))

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from campaigns import actions, queries, sending
 from campaigns.actions import CampaignError
-from campaigns.models import Message, Send
+from campaigns.models import Message, Send, Sender
 from contacts import queries as contact_queries
 from contacts.api import NOT_FOUND, VALIDATION_ERROR, ApiPagination, account_of
 from contacts.models import Channel
@@ -37,6 +37,17 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
         required=False,
         help_text='Alternative subjects: [{"rule": <conditions>, "subject": "..."}].',
     )
+    sender_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text="The address of one of the account's verified senders (see /api/v1/senders/); "
+        "empty for the account's default sender.",
+    )
+    whatsapp_variables = serializers.JSONField(
+        required=False,
+        help_text='Variables of the approved WhatsApp template: {"1": {"value": '
+        '"[[first_name]]", "fallback": "customer"}, "2": ...}, numbered without gaps.',
+    )
 
     class Meta:
         model = Message
@@ -55,10 +66,43 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
             "reply_to",
             "sender_contact",
             "whatsapp_content_sid",
+            "whatsapp_variables",
             "created_at",
             "updated_at",
         )
         read_only_fields = ("id", "created_at", "updated_at")
+
+
+class SenderSerializer(serializers.ModelSerializer[Sender]):
+    address = serializers.EmailField(source="email", help_text="The address emails come from.")
+    reply_to = serializers.EmailField(required=False, allow_blank=True)
+    verified = serializers.SerializerMethodField(
+        help_text="True once someone opened the link emailed to the address and confirmed."
+    )
+    is_default = serializers.SerializerMethodField(
+        help_text="True for the sender that messages without their own sender use."
+    )
+
+    class Meta:
+        model = Sender
+        fields = (
+            "id",
+            "name",
+            "address",
+            "reply_to",
+            "verified",
+            "verified_at",
+            "verification_sent_at",
+            "is_default",
+            "created_at",
+        )
+        read_only_fields = ("id", "verified_at", "verification_sent_at", "created_at")
+
+    def get_verified(self, sender: Sender) -> bool:
+        return sender.is_verified
+
+    def get_is_default(self, sender: Sender) -> bool:
+        return sender.email.lower() == (sender.account.default_sender_email or "").lower()
 
 
 class SendCreateSerializer(serializers.Serializer[Any]):
@@ -315,3 +359,82 @@ class SendControlView(APIView):
             _raise(exc)
         send.refresh_from_db()
         return Response(_send_payload(send))
+
+
+@extend_schema(tags=["senders"])
+class SenderListView(APIView):
+    serializer_class = SenderSerializer
+
+    @extend_schema(summary="List sender addresses", responses=SenderSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        found = queries.senders_of_account(account_of(request)).select_related("account")
+        return Response(SenderSerializer(found, many=True).data)
+
+    @extend_schema(
+        summary="Add a sender address",
+        description=(
+            "Adds the sender and emails a verification link to the address. The sender "
+            "can be used in messages once someone opens the link and confirms."
+        ),
+        responses={201: SenderSerializer, 400: VALIDATION_ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = SenderSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = incoming.validated_data
+        try:
+            sender = actions.add_sender(
+                account_of(request),
+                name=values["name"],
+                email=values["email"],
+                reply_to=values.get("reply_to", ""),
+            )
+        except CampaignError as exc:
+            errors = exc.errors
+            if "email" in errors:
+                errors = {**errors, "address": errors.pop("email")}
+            raise serializers.ValidationError(errors or {"detail": [str(exc)]}) from exc
+        return Response(SenderSerializer(sender).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["senders"], responses={200: SenderSerializer, 404: NOT_FOUND})
+class SenderDetailView(APIView):
+    serializer_class = SenderSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            SenderSerializer(queries.get_sender_for_account(account_of(request), pk)).data
+        )
+
+    @extend_schema(
+        summary="Delete a sender",
+        description="Messages that use its address are refused until another sender is chosen.",
+        responses={204: None, 404: NOT_FOUND},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        account = account_of(request)
+        actions.delete_sender(account, queries.get_sender_for_account(account, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SenderActionView(APIView):
+    verb = ""
+
+    @extend_schema(
+        tags=["senders"],
+        summary="Resend the verification email, or make the sender the account's default",
+        request=None,
+        responses={200: SenderSerializer, 400: VALIDATION_ERROR, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        account = account_of(request)
+        sender = queries.get_sender_for_account(account, pk)
+        try:
+            if self.verb == "verification":
+                actions.send_sender_verification(sender)
+            else:
+                actions.set_default_sender(account, sender)
+        except CampaignError as exc:
+            _raise(exc)
+        sender.refresh_from_db()
+        return Response(SenderSerializer(sender).data)

@@ -25,4 +25,16 @@ urlpatterns = [
     path(
         "sends/<int:pk>/cancel/", api.SendControlView.as_view(verb="cancel"), name="api_send_cancel"
     ),
+    path("senders/", api.SenderListView.as_view(), name="api_senders"),
+    path("senders/<int:pk>/", api.SenderDetailView.as_view(), name="api_sender"),
+    path(
+        "senders/<int:pk>/verification/",
+        api.SenderActionView.as_view(verb="verification"),
+        name="api_sender_verification",
+    ),
+    path(
+        "senders/<int:pk>/default/",
+        api.SenderActionView.as_view(verb="default"),
+        name="api_sender_default",
+    ),
 ]

@@ -42,6 +42,10 @@ class Message(models.Model):
     # WhatsApp messages a business starts need a template Meta approved;
     # this is the Twilio Content SID of that template.
     whatsapp_content_sid = models.CharField(max_length=64, blank=True, default="")
+    # The template's numbered variables: {"1": {"value": "[[first_name]]",
+    # "fallback": "לקוח"}, "2": ...}. The value may hold merge tags; the
+    # fallback replaces a value that renders empty, which WhatsApp rejects.
+    whatsapp_variables = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -53,6 +57,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Sender(models.Model):
+    """A sender identity of an account: a name and an address that emails may come from.
+
+    An address becomes usable only after someone opens the verification
+    link emailed to it. The account's default sender is the one whose
+    address is the account's default_sender_email.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("sender name"), max_length=200)
+    email = models.EmailField(_("sender address"))
+    reply_to = models.EmailField(_("reply-to address"), blank=True, default="")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("email",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["account", "email"], name="sender_address_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class MessageLink(models.Model):

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns import actions
+from campaigns import actions, senders
 from campaigns.models import MessageLink
 
 # A transparent 1×1 GIF.
@@ -87,5 +87,36 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                 "done": done,
                 "already": not done and actions.is_unsubscribed(delivery),
                 "address": delivery.address,
+            },
+        )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_sender(request: HttpRequest, token: str) -> HttpResponse:
+    """Show the confirmation on GET; only the POST of its button verifies the address.
+
+    Mail-security scanners open links in incoming mail on their own, so a
+    GET that verified would let a scanner vouch for an address.
+    """
+    try:
+        sender = senders.sender_by_token(token)
+    except senders.LinkExpired:
+        return render(request, "campaigns/public/verify_sender.html", {"expired": True}, status=410)
+    if sender is None:
+        raise Http404("Link not found.")
+    done = False
+    if request.method == "POST":
+        actions.verify_sender(sender)
+        done = True
+    with translation.override(sender.account.language or "he"):
+        return render(
+            request,
+            "campaigns/public/verify_sender.html",
+            {
+                "business": sender.account.name,
+                "sender": sender,
+                "done": done,
+                "already": not done and sender.is_verified,
             },
         )

@@ -13,6 +13,7 @@ from campaigns.models import (
     Recipient,
     RecipientState,
     Send,
+    Sender,
     SendStatus,
     TrackingHit,
 )
@@ -27,6 +28,17 @@ def get_message_for_account(account: Account, pk: int | str) -> Message:
     found = Message.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
     if found is None:
         raise Http404("Message not found.")
+    return found
+
+
+def senders_of_account(account: Account) -> QuerySet[Sender]:
+    return Sender.objects.filter(account=account).order_by("email")
+
+
+def get_sender_for_account(account: Account, pk: int | str) -> Sender:
+    found = Sender.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
+    if found is None:
+        raise Http404("Sender not found.")
     return found
 
 

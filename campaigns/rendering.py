@@ -102,6 +102,8 @@ class Compiled:
     text: Template | None = None
     # One URL template per link, rendered when a click is redirected.
     link_urls: list[Template] = field(default_factory=list)
+    # WhatsApp template variables: (number, value template, fallback).
+    variables: list[tuple[str, Template, str]] = field(default_factory=list)
 
     def render_subject(self, context: RecipientContext) -> str:
         values = context.as_template_context()
@@ -118,6 +120,16 @@ class Compiled:
 
     def render_link(self, index: int, values: dict[str, str]) -> str:
         return self.link_urls[index].render({"v": values}).strip()
+
+    def render_variables(self, context: RecipientContext) -> dict[str, str]:
+        """Return the WhatsApp template variables for one contact, as Twilio takes them."""
+        from campaigns.whatsapp import clean_value
+
+        values = context.as_template_context()
+        return {
+            number: clean_value(template.render(values), fallback)
+            for number, template, fallback in self.variables
+        }
 
 
 class _Builder:
@@ -289,6 +301,8 @@ def compile_message(
             message.is_advertising,
             message.sender_name,
             message.sender_contact,
+            message.whatsapp_content_sid,
+            message.whatsapp_variables,
             message.account.name,
             message.account.default_sender_name,
             message.account.language,
@@ -380,6 +394,13 @@ def _compile_short_text(message: Message, fields: merge.FieldIndex) -> Compiled:
         before, after = line.split("\x00")
         source.append(literal("\n" + before) + "{{ unsubscribe }}" + literal(after))
     compiled.text = _compile_source("".join(source))
+    if message.whatsapp_content_sid:
+        from campaigns.whatsapp import ordered
+
+        compiled.variables = [
+            (str(number), _compile_source(builder.jinja_text(item["value"])), item["fallback"])
+            for number, item in ordered(message.whatsapp_variables or {})
+        ]
     compiled.rules = builder.rules
     compiled.links = builder.links
     compiled.link_urls = [_compile_source(_url_source(link.url, builder)) for link in builder.links]

@@ -26,7 +26,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from campaigns import merge, queries, targeting, tracking
+from campaigns import merge, queries, senders, targeting, tracking
 from campaigns.backends import backend_for
 from campaigns.backends.base import (
     AmbiguousError,
@@ -394,11 +394,14 @@ def _plans(
             override = {k: str(v) for k, v in send.variants[variant].items() if v}
         compiled = compile_message(message, fields, subject=override.get("subject"))
         sender = sender_of(message, message.account, override)
+        reply_to = ""
+        if message.channel == "email":
+            reply_to = senders.reply_to_of(message.account, message, sender.email)
         plans[variant] = _Plan(
             compiled=compiled,
             link_ids=register_links(message, compiled),
             sender=_format_sender(sender.name, sender.email, message.channel),
-            reply_to=sender.reply_to,
+            reply_to=reply_to,
             override=override,
         )
     return plans
@@ -439,6 +442,13 @@ def deliver(message: Message, deliveries: Sequence[Delivery]) -> int:
     fields = targeting.field_index(account)
     send = deliveries[0].send
     plans = _plans(message, fields, {d.variant for d in deliveries}, send)
+    sender_problems = senders.send_problems(
+        account, message, [plan.override for plan in plans.values()]
+    )
+    if sender_problems:
+        # The address was deleted or un-verified after the send started.
+        _hold_for_sender(message, deliveries, send, sender_problems[0])
+        return 0
     rules = next(iter(plans.values())).compiled.rules
     shown = targeting.evaluate(account, rules, [d.contact_id for d in deliveries], fields)
 
@@ -507,17 +517,12 @@ def _outgoing(
     )
     compiled = plan.compiled
     if message.channel != "email":
-        # NOTE: an approved WhatsApp template gets one variable, {{1}}, set
-        # to the first name. Templates with more variables need a mapping
-        # from variable numbers to fields, which messages do not store yet.
         return Outgoing(
             to=delivery.address,
             sender=plan.sender,
             text=compiled.render_text(context),
             content_sid=message.whatsapp_content_sid,
-            content_variables={"1": values.get("first_name", "")}
-            if message.whatsapp_content_sid
-            else {},
+            content_variables=compiled.render_variables(context),
             status_callback=_twilio_status_callback(),
         )
     unsubscribe = context.unsubscribe_url
@@ -652,6 +657,43 @@ def _hand_off(backend: Backend, delivery: Delivery, outgoing: Outgoing) -> _Outc
             "provider_id": provider_id[:200],
         },
     )
+
+
+def _hold_for_sender(
+    message: Message, deliveries: Sequence[Delivery], send: Send | None, problem: str
+) -> None:
+    """Keep claimed deliveries from leaving from an address that is no longer verified.
+
+    A send's deliveries are undone (no provider saw them) and their
+    recipients wait again, while the send pauses with the reason, so it
+    can resume once a verified sender is chosen. Deliveries outside sends
+    (a flow's) fail with the reason.
+    """
+    log_ids = {"account_id": message.account_id, "message_id": message.pk}
+    with transaction.atomic():
+        by_token: dict[str, list[int]] = {}
+        for delivery in deliveries:
+            by_token.setdefault(delivery.claim_token, []).append(delivery.pk)
+        mine = Q(pk__in=[])
+        for token, ids in by_token.items():
+            mine |= Q(pk__in=ids, claim_token=token)
+        held = Delivery.objects.filter(mine, status=DeliveryStatus.CLAIMED)
+        if send is None:
+            held.update(status=DeliveryStatus.FAILED, error=problem[:1000])
+            logger.warning("deliveries failed: sender not verified", extra=log_ids)
+            return
+        contact_ids = list(held.values_list("contact_id", flat=True))
+        held.delete()
+        Recipient.objects.filter(
+            send=send, contact_id__in=contact_ids, state=RecipientState.CLAIMED
+        ).update(state=RecipientState.QUEUED, released_at=None)
+        Recipient.objects.filter(send=send, state=RecipientState.RELEASED).update(
+            state=RecipientState.QUEUED, released_at=None
+        )
+        Send.objects.filter(pk=send.pk, status=SendStatus.RUNNING).update(
+            status=SendStatus.PAUSED, error=problem
+        )
+    logger.warning("send paused: sender not verified", extra={**log_ids, "send_id": send.pk})
 
 
 def _postpone(deliveries: Sequence[Delivery], error: str) -> None:

@@ -21,6 +21,10 @@ urlpatterns = [
     path("sends/<int:pk>/resume/", views.send_control, {"verb": "resume"}, name="send_resume"),
     path("sends/<int:pk>/cancel/", views.send_control, {"verb": "cancel"}, name="send_cancel"),
     path("sends/<int:pk>/contacts/<slug:segment>/", views.send_segment, name="send_segment"),
+    path("senders/", views.sender_list, name="senders"),
+    path("senders/<int:pk>/resend/", views.sender_resend, name="sender_resend"),
+    path("senders/<int:pk>/default/", views.sender_default, name="sender_default"),
+    path("senders/<int:pk>/delete/", views.sender_delete, name="sender_delete"),
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),
 ]

@@ -7,14 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import actions, queries, sending
+from campaigns import actions, queries, senders, sending, whatsapp
 from campaigns.actions import CampaignError
 from campaigns.models import Message, Send, SendStatus, SkipReason
 from campaigns.sms import measure
@@ -24,6 +24,7 @@ from contacts.models import Channel, Contact
 from lists import queries as list_queries
 from lists.conditions import FIELD_OPERATORS
 from lists.models import ListKind
+from smoove import queries as smoove_queries
 from smoove.decorators import account_required
 
 STARTER_LABELS = {
@@ -114,7 +115,54 @@ def _editor_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         ],
         "sms_length": measure(message.text) if message.channel != Channel.EMAIL else None,
         "compliance": actions.compliance_problems(account, message),
+        **_sender_choices(account, message),
+        "whatsapp_rows": _whatsapp_rows(message),
     }
+
+
+def _sender_choices(account: Any, message: Message) -> dict[str, Any]:
+    """Return the verified senders a message may choose, and whether its current choice is one."""
+    verified = senders.verified_senders(account)
+    default_address = (account.default_sender_email or "").lower()
+    chosen = message.sender_email.lower()
+    return {
+        "verified_senders": sorted(verified.values(), key=lambda sender: sender.email),
+        "default_sender_verified": default_address in verified,
+        "chosen_unverified": chosen if chosen and chosen not in verified else "",
+        "reply_to_choices": sorted(senders.allowed_reply_to(verified)),
+        "reply_to_unverified": message.reply_to
+        if message.reply_to and message.reply_to.lower() not in senders.allowed_reply_to(verified)
+        else "",
+    }
+
+
+def _whatsapp_rows(message: Message) -> list[dict[str, Any]]:
+    """Return the template variable rows of the editor: the stored ones and two empty ones."""
+    variables = message.whatsapp_variables if isinstance(message.whatsapp_variables, dict) else {}
+    rows = [
+        {"number": key, "value": item.get("value", ""), "fallback": item.get("fallback", "")}
+        for key, item in sorted(
+            variables.items(), key=lambda pair: int(pair[0]) if pair[0].isdigit() else 0
+        )
+        if isinstance(item, dict)
+    ]
+    numbers = [int(row["number"]) for row in rows if str(row["number"]).isdigit()]
+    start = max(numbers, default=0) + 1
+    rows += [{"number": str(n), "value": "", "fallback": ""} for n in range(start, start + 2)]
+    return rows
+
+
+def _whatsapp_variables(data: QueryDict) -> dict[str, dict[str, str]]:
+    """Read the editor's template variable rows (wa_value_N, wa_fallback_N)."""
+    variables: dict[str, dict[str, str]] = {}
+    for name in data:
+        if name.startswith("wa_value_"):
+            number = name.removeprefix("wa_value_")
+            variables[number] = {
+                "value": data.get(name, ""),
+                "fallback": data.get(f"wa_fallback_{number}", ""),
+            }
+    return whatsapp.normalized_variables(variables)
 
 
 def _editor_labels() -> dict[str, str]:
@@ -191,6 +239,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             if name in request.POST
         }
         values["is_advertising"] = request.POST.get("is_advertising") == "on"
+        if message.channel == Channel.WHATSAPP:
+            values["whatsapp_variables"] = _whatsapp_variables(request.POST)
         if message.channel == Channel.EMAIL:
             values["blocks"] = _json_field(request.POST, "blocks", message.blocks)
             values["subject_rules"] = _json_field(
@@ -499,3 +549,115 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kept = queries.get_outbox_message_for_account(_account(request), pk)
     return render(request, "campaigns/outbox_detail.html", {"kept": kept})
+
+
+# --- Senders ---------------------------------------------------------------
+
+
+def _senders_page(
+    request: HttpRequest, *, errors: dict[str, list[str]] | None = None, status: int = 200
+) -> HttpResponse:
+    account = _account(request)
+    default_address = (account.default_sender_email or "").lower()
+    rows = list(queries.senders_of_account(account))
+    context = {
+        "senders": rows,
+        "default_address": default_address,
+        "default_is_listed": any(sender.email == default_address for sender in rows),
+        "default_address_hint": "" if rows else default_address,
+        "is_owner": smoove_queries.is_owner(account, request.user),  # type: ignore[arg-type]
+        "errors": errors or {},
+        "form": request.POST if errors else QueryDict(),
+    }
+    template = "campaigns/_partials/senders.html" if request.htmx else "campaigns/senders.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
+
+
+def _owner_only(request: HttpRequest) -> HttpResponse | None:
+    if smoove_queries.is_owner(_account(request), request.user):  # type: ignore[arg-type]
+        return None
+    return HttpResponseForbidden(_("Only the account owner can change the senders."))
+
+
+def _after_sender_change(request: HttpRequest) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return _senders_page(request)
+    return redirect("campaigns:senders")
+
+
+@account_required
+@require_http_methods(["GET", "POST"])
+def sender_list(request: HttpRequest) -> HttpResponse:
+    """List the account's senders with their status, and add one."""
+    if request.method == "GET":
+        return _senders_page(request)
+    refused = _owner_only(request)
+    if refused:
+        return refused
+    try:
+        sender = actions.add_sender(
+            _account(request),
+            name=request.POST.get("name", ""),
+            email=request.POST.get("email", ""),
+            reply_to=request.POST.get("reply_to", ""),
+        )
+    except CampaignError as exc:
+        return _senders_page(request, errors=exc.errors or {"": [str(exc)]}, status=400)
+    messages.success(
+        request,
+        _("A verification email was sent to %(address)s. Open the link in it to confirm.")
+        % {"address": sender.email},
+    )
+    return _after_sender_change(request)
+
+
+@account_required
+@require_POST
+def sender_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    sender = queries.get_sender_for_account(_account(request), pk)
+    refused = _owner_only(request)
+    if refused:
+        return refused
+    try:
+        actions.send_sender_verification(sender)
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("A new verification email was sent to %(address)s.") % {"address": sender.email},
+        )
+    return _after_sender_change(request)
+
+
+@account_required
+@require_POST
+def sender_default(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    sender = queries.get_sender_for_account(account, pk)
+    refused = _owner_only(request)
+    if refused:
+        return refused
+    try:
+        actions.set_default_sender(account, sender)
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(address)s is now the account's default sender.") % {"address": sender.email},
+        )
+    return _after_sender_change(request)
+
+
+@account_required
+@require_POST
+def sender_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account(request)
+    sender = queries.get_sender_for_account(account, pk)
+    refused = _owner_only(request)
+    if refused:
+        return refused
+    actions.delete_sender(account, sender)
+    messages.success(request, _("The sender %(address)s was deleted.") % {"address": sender.email})
+    return _after_sender_change(request)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns import actions
-from campaigns.models import Delivery, Message
+from campaigns.models import Delivery, Message, Sender
 from contacts import actions as contact_actions
 from contacts.models import Contact
 from lists import actions as list_actions
@@ -59,14 +59,21 @@ def email_message(account: Account, **values: Any) -> Message:
         "sender_email": "news@flowers.example.co.il",
     }
     defaults.update(values)
+    if defaults.get("sender_email"):
+        # Emails leave only from verified addresses; tests stand for an
+        # account that confirmed the address it sends from.
+        verified_sender(account, defaults["sender_email"], defaults.get("sender_name") or "")
     return actions.save_message(account, None, defaults, channel="email")
+
+
+def verified_sender(account: Account, email: str, name: str = "", **values: Any) -> Sender:
+    return actions.add_verified_sender(account, name=name or account.name, email=email, **values)
 
 
 @pytest.fixture
 def sender_account(account: Account) -> Account:
-    account.default_sender_name = "חנות הפרחים של דנה"
-    account.default_sender_email = "dana@flowers.example.co.il"
-    account.save(update_fields=["default_sender_name", "default_sender_email"])
+    verified_sender(account, "dana@flowers.example.co.il", "חנות הפרחים של דנה", make_default=True)
+    account.refresh_from_db()
     return account
 
 

@@ -7,9 +7,10 @@ A; each helper creates them once, on first use.
 from typing import Any
 
 from campaigns import actions
-from campaigns.models import Message, OutboxMessage, Send
+from campaigns.models import Message, OutboxMessage, Send, Sender
 
 MARKER_MESSAGE = "הודעה-של-חשבון-א"
+MARKER_SENDER = "sender-of-account-a@example.com"
 
 
 def _message(world: Any) -> Message:
@@ -24,6 +25,14 @@ def _message(world: Any) -> Message:
         },
         channel="email",
     )
+
+
+def sender_pk(world: Any) -> dict[str, Any]:
+    found = Sender.objects.filter(account=world.account, email=MARKER_SENDER).first()
+    found = found or actions.add_verified_sender(
+        world.account, name="שולח של חשבון א", email=MARKER_SENDER
+    )
+    return {"pk": found.pk}
 
 
 def message_pk(world: Any) -> dict[str, Any]:
@@ -62,10 +71,15 @@ def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]
         "campaigns_public:twilio_status": public("Twilio request signature, checked by the view"),
         "campaigns_public:twilio_inbound": public("Twilio signature; the signed tenant token"),
         "campaigns_public:twilio_whatsapp": public("Twilio signature; the signed tenant token"),
+        "campaigns_public:verify_sender": public("the signed, expiring token names the sender"),
         "campaigns:index": account_level(),
         "campaigns:create": account_level(),
         "campaigns:sms_length": account_level(),
         "campaigns:outbox": account_level(),
+        "campaigns:senders": account_level(),
+        "campaigns:sender_resend": object_bound(sender_pk),
+        "campaigns:sender_default": object_bound(sender_pk),
+        "campaigns:sender_delete": object_bound(sender_pk),
         "campaigns:edit": object_bound(message_pk),
         "campaigns:delete": object_bound(message_pk),
         "campaigns:duplicate": object_bound(message_pk),
@@ -89,4 +103,8 @@ def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]
         "api_send_pause": object_bound(send_pk),
         "api_send_resume": object_bound(send_pk),
         "api_send_cancel": object_bound(send_pk),
+        "api_senders": account_level(),
+        "api_sender": object_bound(sender_pk),
+        "api_sender_verification": object_bound(sender_pk),
+        "api_sender_default": object_bound(sender_pk),
     }

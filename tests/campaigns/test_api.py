@@ -1,7 +1,7 @@
 import pytest
 
-from campaigns.models import Message, Send, SendStatus
-from tests.campaigns.conftest import email_message, make_contact, make_list
+from campaigns.models import Message, Send, Sender, SendStatus
+from tests.campaigns.conftest import email_message, make_contact, make_list, verified_sender
 from tests.campaigns.test_sending import run_send
 
 NEWSLETTER = {
@@ -17,8 +17,13 @@ NEWSLETTER = {
 }
 
 
+@pytest.fixture
+def shop_sender(account):
+    return verified_sender(account, "news@shop.example", "Shop")
+
+
 @pytest.mark.django_db
-def test_api_creates_reads_and_updates_a_message(api_client, account):
+def test_api_creates_reads_and_updates_a_message(api_client, account, shop_sender):
     created = api_client.post("/api/v1/messages/", NEWSLETTER, content_type="application/json")
 
     assert created.status_code == 201
@@ -34,7 +39,7 @@ def test_api_creates_reads_and_updates_a_message(api_client, account):
 
 
 @pytest.mark.django_db
-def test_api_rejects_unknown_merge_tags_in_english(api_client, account):
+def test_api_rejects_unknown_merge_tags_in_english(api_client, account, shop_sender):
     body = {**NEWSLETTER, "subject": "פרסומת: [[shoe_size]]"}
 
     response = api_client.post("/api/v1/messages/", body, content_type="application/json")
@@ -135,3 +140,115 @@ def test_api_outsider_gets_404(outsider_api_client, account):
         == 404
     )
     assert outsider_api_client.get("/api/v1/messages/").json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_api_rejects_an_unverified_sender_address(api_client, account, shop_sender):
+    body = {**NEWSLETTER, "sender_email": "someone@elsewhere.example"}
+
+    response = api_client.post("/api/v1/messages/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "is not a verified sender address" in response.json()["sender_email"][0]
+    assert not Message.objects.filter(account=account).exists()
+
+
+@pytest.mark.django_db
+def test_api_rejects_a_sender_waiting_for_verification(api_client, account, mailbox):
+    added = api_client.post(
+        "/api/v1/senders/",
+        {"name": "Shop", "address": "news@shop.example"},
+        content_type="application/json",
+    )
+
+    created = api_client.post("/api/v1/messages/", NEWSLETTER, content_type="application/json")
+
+    assert added.status_code == 201
+    assert added.json()["verified"] is False
+    assert created.status_code == 400
+    assert "sender_email" in created.json()
+
+
+@pytest.mark.django_db
+def test_api_reply_to_must_belong_to_a_verified_sender(api_client, account):
+    verified_sender(account, "news@shop.example", "Shop", reply_to="help@shop.example")
+    allowed = {**NEWSLETTER, "reply_to": "help@shop.example"}
+    foreign = {**NEWSLETTER, "reply_to": "someone@elsewhere.example"}
+
+    accepted = api_client.post("/api/v1/messages/", allowed, content_type="application/json")
+    refused = api_client.post("/api/v1/messages/", foreign, content_type="application/json")
+
+    assert accepted.status_code == 201
+    assert refused.status_code == 400
+    assert "reply_to" in refused.json()
+
+
+@pytest.mark.django_db
+def test_api_lists_and_adds_senders(api_client, account, mailbox):
+    verified_sender(account, "news@shop.example", "Shop", make_default=True)
+
+    added = api_client.post(
+        "/api/v1/senders/",
+        {"name": "Yahav – Sales", "address": "Yahav@Shop.example", "reply_to": ""},
+        content_type="application/json",
+    )
+    listed = api_client.get("/api/v1/senders/").json()
+
+    assert added.status_code == 201
+    assert added.json()["address"] == "yahav@shop.example"
+    assert [(s["address"], s["verified"], s["is_default"]) for s in listed] == [
+        ("news@shop.example", True, True),
+        ("yahav@shop.example", False, False),
+    ]
+    assert [m["To"] for m in mailbox.messages] == ["yahav@shop.example"]
+
+
+@pytest.mark.django_db
+def test_api_sender_errors_are_in_english(api_client, account, mailbox):
+    verified_sender(account, "news@shop.example", "Shop")
+
+    twice = api_client.post(
+        "/api/v1/senders/",
+        {"name": "Shop", "address": "news@shop.example"},
+        content_type="application/json",
+    )
+    unverified = api_client.post(
+        "/api/v1/senders/",
+        {"name": "New", "address": "new@shop.example"},
+        content_type="application/json",
+    )
+    default = api_client.post(f"/api/v1/senders/{unverified.json()['id']}/default/")
+    resend = api_client.post(f"/api/v1/senders/{unverified.json()['id']}/verification/")
+
+    assert twice.status_code == 400
+    assert "already one of the account's senders" in twice.json()["address"][0]
+    assert default.status_code == 400
+    assert "Only a verified sender" in default.json()["detail"][0]
+    assert resend.status_code == 400
+    assert "less than a minute ago" in resend.json()["detail"][0]
+    assert len(mailbox.messages) == 1
+
+
+@pytest.mark.django_db
+def test_api_sets_default_and_deletes_senders(api_client, account):
+    first = verified_sender(account, "news@shop.example", "Shop", make_default=True)
+    second = verified_sender(account, "sales@shop.example", "Sales")
+
+    made_default = api_client.post(f"/api/v1/senders/{second.pk}/default/")
+    deleted = api_client.delete(f"/api/v1/senders/{second.pk}/")
+
+    assert made_default.json()["is_default"] is True
+    assert deleted.status_code == 204
+    account.refresh_from_db()
+    assert account.default_sender_email == ""
+    assert list(Sender.objects.filter(account=account)) == [first]
+
+
+@pytest.mark.django_db
+def test_api_outsider_cannot_reach_senders(outsider_api_client, account):
+    sender = verified_sender(account, "news@shop.example", "Shop")
+
+    assert outsider_api_client.get(f"/api/v1/senders/{sender.pk}/").status_code == 404
+    assert outsider_api_client.delete(f"/api/v1/senders/{sender.pk}/").status_code == 404
+    assert outsider_api_client.get("/api/v1/senders/").json() == []
+    assert Sender.objects.filter(pk=sender.pk).exists()

@@ -37,10 +37,11 @@ def wait_for(condition, timeout=30.0):
 def test_compose_preview_send_and_outbox(
     page,
     owner,
-    account,
+    sender_account,
     settings,
     celery_worker,
 ):
+    account = sender_account
     settings.CAMPAIGNS_EMAIL_BACKEND = "outbox"
     contact_actions.create_custom_field(
         account, label="תחומי עניין", key="interests", type="multi_choice", choices=["X", "Y"]

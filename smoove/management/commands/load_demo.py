@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from campaigns import actions as campaign_actions
 from contacts import actions as contact_actions
 from contacts import imports
 from contacts.models import Channel, ConsentStatus, FieldType
@@ -93,6 +94,10 @@ class Command(BaseCommand):
             full_name="דנה מנהלת שיווק",
         )
         actions.set_plan(membership.account, Plan.PAID, None)
+        # Emails leave only from verified addresses; the demo's own is verified.
+        campaign_actions.add_verified_sender(
+            membership.account, name=DEMO_ACCOUNT, email=DEMO_EMAIL, make_default=True
+        )
         return membership.account
 
     def _create_fields(self, account: Account) -> None:
