@@ -133,6 +133,7 @@ def _build_audience(size: int, label: str) -> tuple[Any, Any, Any]:
         rule = {"type": "field", "field": "products", "op": "contains", "value": product}
         return {"match": "all", "rules": [rule]}
 
+    actions.add_verified_sender(account, name="חנות", email="news@bench.example")
     message = actions.save_message(
         account,
         None,
