@@ -1,5 +1,6 @@
 """Changes in campaigns: messages, sends, tracking hits, smart buttons, unsubscribes."""
 
+import copy
 import datetime
 import logging
 from dataclasses import dataclass
@@ -172,6 +173,29 @@ def save_message(
         if channel not in Channel.values:
             raise CampaignError(_("Choose a channel."), {"channel": [_("Choose a channel.")]})
         message = Message(account=account, channel=channel)
+    _apply_values(account, message, values)
+    errors = validate_message(account, message)
+    if errors:
+        raise CampaignError(_("The message was not saved."), errors)
+    message.updated_at = timezone.now()
+    message.save()
+    return message
+
+
+def unsaved_copy(
+    account: Account, message: Message, values: dict[str, Any]
+) -> tuple[Message, dict[str, list[str]]]:
+    """Return a copy of the message with the editor's values applied, and its problems.
+
+    Nothing is written: the preview renders the copy so the marketer sees
+    edits before saving them.
+    """
+    draft = copy.copy(message)
+    _apply_values(account, draft, values)
+    return draft, validate_message(account, draft)
+
+
+def _apply_values(account: Account, message: Message, values: dict[str, Any]) -> None:
     for name in MESSAGE_FIELDS:
         if name in values:
             value = values[name]
@@ -188,12 +212,6 @@ def save_message(
         chosen = senders.verified_senders(account).get(message.sender_email)
         if chosen is not None:
             message.sender_name = chosen.name
-    errors = validate_message(account, message)
-    if errors:
-        raise CampaignError(_("The message was not saved."), errors)
-    message.updated_at = timezone.now()
-    message.save()
-    return message
 
 
 def duplicate_message(account: Account, message: Message) -> Message:

@@ -16,13 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaigns import actions, queries, senders, sending, whatsapp
 from campaigns.actions import CampaignError
+from campaigns.merge import MergeTagError
 from campaigns.models import Message, Send, SendStatus, SkipReason
 from campaigns.sms import measure
 from campaigns.starters import STARTERS, TEXT_STARTER
 from contacts import queries as contact_queries
 from contacts.models import Channel, Contact
 from lists import queries as list_queries
-from lists.conditions import FIELD_OPERATORS
+from lists.conditions import FIELD_OPERATORS, ConditionError
 from lists.models import ListKind
 from smoove import queries as smoove_queries
 from smoove.decorators import account_required
@@ -216,6 +217,32 @@ def _editor_labels() -> dict[str, str]:
     }
 
 
+def _editor_values(data: QueryDict, message: Message) -> dict[str, Any]:
+    """Read the editor form's fields into the values save_message takes."""
+    values: dict[str, Any] = {
+        name: data.get(name, "")
+        for name in (
+            "name",
+            "subject",
+            "preheader",
+            "text",
+            "sender_name",
+            "sender_email",
+            "reply_to",
+            "sender_contact",
+            "whatsapp_content_sid",
+        )
+        if name in data
+    }
+    values["is_advertising"] = data.get("is_advertising") == "on"
+    if message.channel == Channel.WHATSAPP:
+        values["whatsapp_variables"] = _whatsapp_variables(data)
+    if message.channel == Channel.EMAIL:
+        values["blocks"] = _json_field(data, "blocks", message.blocks)
+        values["subject_rules"] = _json_field(data, "subject_rules", message.subject_rules)
+    return values
+
+
 @account_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -223,29 +250,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     message = queries.get_message_for_account(account, pk)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values: dict[str, Any] = {
-            name: request.POST.get(name, "")
-            for name in (
-                "name",
-                "subject",
-                "preheader",
-                "text",
-                "sender_name",
-                "sender_email",
-                "reply_to",
-                "sender_contact",
-                "whatsapp_content_sid",
-            )
-            if name in request.POST
-        }
-        values["is_advertising"] = request.POST.get("is_advertising") == "on"
-        if message.channel == Channel.WHATSAPP:
-            values["whatsapp_variables"] = _whatsapp_variables(request.POST)
-        if message.channel == Channel.EMAIL:
-            values["blocks"] = _json_field(request.POST, "blocks", message.blocks)
-            values["subject_rules"] = _json_field(
-                request.POST, "subject_rules", message.subject_rules
-            )
+        values = _editor_values(request.POST, message)
         try:
             actions.save_message(account, message, values)
         except CampaignError as exc:
@@ -294,24 +299,44 @@ def _chosen_contact(request: HttpRequest, data: QueryDict) -> Contact | None:
 
 
 @account_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """Render the message as a chosen contact, on a desktop or a phone width."""
+    """Render the message as a chosen contact, on a desktop or a phone width.
+
+    A GET renders the saved message. A POST carries the editor's form as it
+    is now and renders those values without saving them, so the preview
+    follows unsaved edits.
+    """
     account = _account(request)
     message = queries.get_message_for_account(account, pk)
-    contact = _chosen_contact(request, request.GET)
-    device = "mobile" if request.GET.get("device") == "mobile" else "desktop"
-    rendered = actions.render_for_contact(account, message, contact)
+    data = request.POST if request.method == "POST" else request.GET
+    contact = _chosen_contact(request, data)
+    device = "mobile" if data.get("device") == "mobile" else "desktop"
+    errors: dict[str, list[str]] = {}
+    rendered = None
+    shown = message
+    if request.method == "POST" and "name" in data:
+        shown, errors = actions.unsaved_copy(account, message, _editor_values(data, message))
+    try:
+        if "blocks" not in errors:
+            rendered = actions.render_for_contact(account, shown, contact)
+    except (MergeTagError, ConditionError) as exc:
+        # The unsaved edits cannot be rendered yet (an unknown merge tag, a
+        # rule on a missing field); the errors say why.
+        errors.setdefault("", []).append(str(exc))
     template = "campaigns/_partials/preview.html" if request.htmx else "campaigns/preview.html"  # type: ignore[attr-defined]
     return render(
         request,
         template,
         {
-            "message": message,
+            "message": shown,
             "rendered": rendered,
             "contact": contact,
             "device": device,
-            "sms_length": measure(rendered.text) if message.channel != Channel.EMAIL else None,
+            "preview_errors": errors,
+            "sms_length": measure(rendered.text)
+            if rendered is not None and message.channel != Channel.EMAIL
+            else None,
         },
     )
 

@@ -100,6 +100,15 @@ def test_compose_preview_send_and_outbox(
     )
     assert types == ["text", "button", "text"]
     screenshot(page, "campaigns-editor")
+
+    # The preview follows the edits before they are saved.
+    page.select_option("[data-testid=preview-contact]", str(uri.pk))
+    page.wait_for_function(
+        "document.querySelector('#preview iframe')?.getAttribute('srcdoc')"
+        "?.includes('פסקה על מוצר X')"
+    )
+    assert page.locator("[data-testid=preview-subject]").inner_text() == "פרסומת: שלום אורי"
+    assert Message.objects.get(account=account, name="ניוזלטר אביב").subject == "פרסומת:"
     page.click("[data-testid=save]")
     page.wait_for_selector(".messages li")
 

@@ -89,6 +89,66 @@ def test_preview_as_two_contacts(owner_client, account):
 
 
 @pytest.mark.django_db
+def test_preview_renders_unsaved_edits_without_saving(owner_client, account):
+    contact = make_contact(account, email="a@example.com", first_name="אורי")
+    message = email_message(account)
+    saved = (message.subject, message.blocks)
+    url = reverse("campaigns:preview", args=[message.pk])
+
+    response = owner_client.post(
+        url,
+        {
+            "name": message.name,
+            "subject": "פרסומת: טיוטה ל[[שם פרטי]]",
+            "blocks": json.dumps(
+                [{"id": "n", "type": "text", "text": "פסקה שעוד לא נשמרה"}], ensure_ascii=False
+            ),
+            "subject_rules": "[]",
+            "is_advertising": "on",
+            "contact": contact.pk,
+            "device": "mobile",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "פרסומת: טיוטה לאורי" in page
+    assert "פסקה שעוד לא נשמרה" in page
+    assert 'class="preview-frame mobile"' in page
+    message.refresh_from_db()
+    assert (message.subject, message.blocks) == saved
+
+
+@pytest.mark.django_db
+def test_preview_of_unsaved_edits_shows_their_problems(owner_client, account):
+    message = email_message(account)
+
+    response = owner_client.post(
+        reverse("campaigns:preview", args=[message.pk]),
+        {"name": message.name, "subject": "פרסומת: [[shoe_size]]", "is_advertising": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert 'data-testid="preview-errors"' in response.content.decode()
+    assert "shoe_size" in response.content.decode()
+    message.refresh_from_db()
+    assert "shoe_size" not in message.subject
+
+
+@pytest.mark.django_db
+def test_outsider_cannot_preview_edits_of_a_message(outsider_client, account):
+    message = email_message(account)
+
+    response = outsider_client.post(
+        reverse("campaigns:preview", args=[message.pk]), {"name": "x", "subject": "y"}
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
 def test_preview_of_another_accounts_contact_is_not_found(owner_client, account, outsider_account):
     stranger = make_contact(outsider_account, email="s@example.org")
     message = email_message(account)

@@ -61,6 +61,8 @@
   function sync() {
     blocksInput.value = JSON.stringify(blocks);
     if (rulesInput) rulesInput.value = JSON.stringify(subjectRules);
+    // The preview listens for this to render the unsaved blocks.
+    form.dispatchEvent(new CustomEvent("editor-changed", { bubbles: true }));
   }
 
   function el(tag, attributes, children) {
