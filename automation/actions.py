@@ -145,3 +145,10 @@ def retry_parked(account: Account, flow: Flow) -> int:
     return Enrollment.objects.filter(
         account=account, flow=flow, state=EnrollmentState.PARKED
     ).update(state=EnrollmentState.ACTIVE, wake_at=timezone.now(), attempts=0, parked_reason="")
+
+
+def create_flow_from_template(account: Account, key: str, *, user: Any = None) -> Flow:
+    """Make a draft flow from a gallery template with what it needs; see automation.gallery."""
+    from automation import gallery  # gallery builds on this module's create_flow
+
+    return gallery.create_flow_from_template(account, key, user=user)
