@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint messages install clean
+.PHONY: demo test bench lint messages install clean canvas
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,13 +15,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The automation canvas: a React bundle built with npm and Vite into a static
+# folder Django serves. npm ci runs when node_modules is missing or the lock
+# file changed; the build runs when a source is newer than the bundle.
+CANVAS_MODULES := frontend/node_modules/.package-lock.json
+CANVAS_BUNDLE := automation/static/automation/canvas/canvas.js
+CANVAS_SOURCES := $(wildcard frontend/src/*) frontend/vite.config.js frontend/package-lock.json
+
+$(CANVAS_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(CANVAS_MODULES)
+
+$(CANVAS_BUNDLE): $(CANVAS_MODULES) $(CANVAS_SOURCES)
+	cd frontend && npm run build
+	touch $(CANVAS_BUNDLE)
+
+canvas: $(CANVAS_BUNDLE)
+
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
-demo: $(STAMP) messages
+demo: $(STAMP) messages canvas
 	$(PY) scripts/demo.py
 
-test: $(STAMP) messages
+test: $(STAMP) messages canvas
 	$(PY) scripts/run_tests.py
 
 bench: $(STAMP) messages
@@ -33,4 +50,4 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy .
 
 clean:
-	rm -rf var test-artifacts
+	rm -rf var test-artifacts automation/static/automation/canvas

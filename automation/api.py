@@ -19,6 +19,7 @@ from automation import actions, engine, queries
 from automation.actions import FlowError
 from automation.models import Flow, FlowVersion
 from automation.nodes import REGISTRY
+from automation.nodes.base import NEXT
 from contacts import queries as contact_queries
 from contacts.api import NOT_FOUND, VALIDATION_ERROR, ApiPagination, account_of
 
@@ -207,13 +208,23 @@ class FlowCountsView(EnglishAPIView):
         summary="Per-node counts",
         description=(
             'Per node id: {"entered", "waiting", "failed", "branches": {branch: count}}, '
-            "over every version of the flow."
+            "over every version of the flow. A trigger's entered count is the number of "
+            "enrollments it started."
         ),
         responses={200: dict, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         flow = queries.get_flow_for_account(account_of(request), pk)
-        return Response({"flow_id": flow.pk, "nodes": queries.node_counts(flow)})
+        counts = queries.node_counts(flow)
+        # A trigger runs no step: its numbers are the enrollments it started.
+        for node_id, entered in queries.entries_by_trigger(flow).items():
+            counts[node_id] = {
+                "entered": entered,
+                "waiting": 0,
+                "failed": 0,
+                "branches": {NEXT: entered},
+            }
+        return Response({"flow_id": flow.pk, "nodes": counts})
 
 
 @extend_schema(tags=["flows"])

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from automation.models import FlowState
 from automation.nodes import REGISTRY, Category
 from automation.nodes.base import NEXT, NO, YES
 from campaigns import queries as campaign_queries
@@ -49,6 +50,20 @@ SHOWN_WHEN: dict[tuple[str, str], dict[str, list[str]]] = {
         "operator": ["more_days_since", "fewer_days_since", "more_days_until", "fewer_days_until"]
     },
     ("date_status", "date"): {"operator": ["before", "after"]},
+}
+# Settings of a node dropped on the canvas, where the schema's defaults do
+# not make a usable start.
+NEW_NODE_SETTINGS: dict[str, dict[str, Any]] = {
+    "wait": {"mode": "duration", "amount": 1, "unit": "days"},
+    "split": {"branches": [{"key": "a", "percent": 50}, {"key": "b", "percent": 50}]},
+    "contact_status": {"match": "all", "rules": []},
+    "date_reached": {"mode": "field", "time": "09:00", "offset_days": 0},
+    "email_status": {"status": "opened"},
+    "form_status": {"status": "submitted"},
+    "purchase_status": {"status": "not_bought"},
+    "email_activity": {"activity": "opened"},
+    "list_membership": {"operation": "add"},
+    "update_field": {"operation": "set"},
 }
 # Settings whose field picker offers only date fields.
 DATE_FIELDS_ONLY = {("wait", "field"), ("date_reached", "field"), ("date_status", "field")}
@@ -212,6 +227,7 @@ def node_types() -> list[dict[str, Any]]:
                 # A split's branches come from its settings.
                 "branches": [] if kind.category == Category.SPLIT else kind.branches({}),
                 "fields": _fields(kind.type, kind.settings_schema),
+                "new_settings": NEW_NODE_SETTINGS.get(kind.type, {}),
             }
         )
     return found
@@ -282,6 +298,7 @@ def strings() -> dict[str, Any]:
             _("Saturday"),
             _("Sunday"),
         ],
+        "states": {value: str(label) for value, label in FlowState.choices},
         "palette": _("Add a step"),
         "palette_help": _("Drag a step onto the canvas, then connect it."),
         "save": _("Save draft"),
@@ -336,6 +353,14 @@ def strings() -> dict[str, Any]:
         "message_saved": _("Message saved."),
         "cancel": _("Cancel"),
         "add_rule": _("Add a rule"),
+        "rule_kind": _("Rule kind"),
+        "rules_count": _("Rules: %(count)s"),
+        "match_all": _("All rules"),
+        "match_any": _("Any rule"),
+        "channel": _("Channel"),
+        "rich_message": _(
+            "This email has more than one content block: edit its content in the message editor."
+        ),
         "remove": _("Remove"),
         "rule_field": _("Field"),
         "rule_list": _("List"),

@@ -188,3 +188,14 @@ def get_version_of_flow(flow: Flow, number: int | str) -> FlowVersion:
     if found is None:
         raise Http404("Version not found.")
     return found
+
+
+def entries_by_trigger(flow: Flow) -> dict[str, int]:
+    """Return, per trigger node id, how many enrollments it started."""
+    rows = (
+        Enrollment.objects.filter(flow=flow)
+        .values("trigger_node")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["trigger_node"]: row["n"] for row in rows}

@@ -10,8 +10,9 @@ from django.urls import reverse
 from automation import actions
 from automation.models import Flow, FlowVersion
 from campaigns import actions as campaign_actions
+from contacts import actions as contact_actions
 from lists import actions as list_actions
-from tests.automation.conftest import create_flow, edge, node
+from tests.automation.conftest import create_flow, edge, node, run_engine
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,19 @@ def test_nav_links_to_automations(owner_client: Client) -> None:
     response = owner_client.get(reverse("home"))
 
     assert reverse("automation:flow_index") in response.content.decode()
+
+
+def test_counts_give_triggers_their_entries(api_client: Client, account: Any) -> None:
+    flow = create_flow(
+        api_client,
+        [node("t", "contact_created"), node("done", "exit")],
+        [edge("t", "done")],
+    )
+    contact_actions.upsert_contact(account, {"email": "new@example.com"}, source="test")
+    run_engine()
+
+    counts = api_client.get(reverse("api_flow_counts", kwargs={"pk": flow.pk})).json()["nodes"]
+
+    assert counts["t"]["entered"] == 1
+    assert counts["t"]["branches"] == {"next": 1}
+    assert counts["done"]["entered"] == 1
