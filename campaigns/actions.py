@@ -611,6 +611,8 @@ def send_to_contacts(
         raise CampaignError(
             _("The message cannot be sent."), {**problems, "compliance": compliance}
         )
+    # NOTE: these deliveries are not counted in the provider's rate window
+    # (campaigns.ratelimit), so a busy flow can add to a running pulse's rate.
     claim = sending.claim_for_contacts(
         message, [c.pk for c in contacts if c.account_id == account.pk]
     )

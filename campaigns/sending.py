@@ -26,7 +26,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from campaigns import merge, queries, senders, targeting, tracking
+from campaigns import merge, queries, ratelimit, senders, targeting, tracking
 from campaigns.backends import backend_for
 from campaigns.backends.base import (
     AmbiguousError,
@@ -229,43 +229,27 @@ def release_due_pulses(now: datetime.datetime) -> list[tuple[int, int, int]]:
     return started
 
 
-def channel_allowance(account_id: int, channel: str, now: datetime.datetime) -> int | None:
-    """Return how many more recipients the account may release on the channel this minute.
-
-    None means no limit. The limit (CAMPAIGNS_MAX_PER_MINUTE) applies to
-    all of the account's sends together, whatever their pulse settings.
-    """
-    limit = settings.CAMPAIGNS_MAX_PER_MINUTE.get(channel) or 0
-    if limit <= 0:
-        return None
-    released = Recipient.objects.filter(
-        account_id=account_id,
-        send__message__channel=channel,
-        released_at__gt=now - datetime.timedelta(minutes=1),
-    ).count()
-    return max(limit - released, 0)
-
-
 def release_pulse(send: Send, now: datetime.datetime) -> int:
-    """Release the next pulse of queued recipients, within the channel's limit; return how many."""
-    size = send.pulse_size
-    allowance = channel_allowance(send.account_id, send.message.channel, now)
-    limited = allowance is not None and (size is None or allowance < size)
-    if limited:
-        size = allowance
+    """Release the next pulse of queued recipients, within the channel's limits; return how many."""
+    queued_count = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).count()
+    wanted = queued_count if send.pulse_size is None else min(send.pulse_size, queued_count)
+    size = ratelimit.reserve(send.message.channel, send.account_id, wanted, now)
+    limited = size < wanted
 
-    # One UPDATE with a subquery, so a pulse of 100,000 recipients does not
-    # pass through Python as a list of ids.
-    queued = Recipient.objects.filter(send=send, state=RecipientState.QUEUED)
-    if size is not None:
-        pulse = queued.order_by("pk").values("pk")[:size]
-        queued = Recipient.objects.filter(pk__in=pulse, state=RecipientState.QUEUED)
-    released = queued.update(state=RecipientState.RELEASED, released_at=now)
+    released = 0
+    if size > 0:
+        queued = Recipient.objects.filter(send=send, state=RecipientState.QUEUED)
+        if size < queued_count:
+            # One UPDATE with a subquery, so a pulse of 100,000 recipients
+            # does not pass through Python as a list of ids.
+            pulse = queued.order_by("pk").values("pk")[:size]
+            queued = Recipient.objects.filter(pk__in=pulse, state=RecipientState.QUEUED)
+        released = queued.update(state=RecipientState.RELEASED, released_at=now)
 
-    remaining = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).exists()
+    remaining = queued_count - released > 0
     if remaining and limited:
-        # The channel's limit cut this pulse short: the rest of it goes as
-        # soon as the limit allows, then the rhythm of pulses resumes.
+        # A provider or account limit cut this pulse short: the rest of it
+        # goes as soon as the limits allow, then the rhythm of pulses resumes.
         send.next_pulse_at = now + datetime.timedelta(seconds=RATE_LIMIT_RETRY_SECONDS)
     elif remaining:
         interval = datetime.timedelta(minutes=send.pulse_interval_minutes)

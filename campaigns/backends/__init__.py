@@ -43,10 +43,18 @@ def text_backend_name() -> str:
     return "twilio" if settings.TWILIO_ACCOUNT_SID else "outbox"
 
 
-def backend_for(channel: str, account_id: int | None) -> Backend:
+def backend_class_for(channel: str) -> type[Backend]:
     if channel == "email":
         path = EMAIL_BACKENDS[email_backend_name()]
     else:
         path = TEXT_BACKENDS[text_backend_name()]
-    backend_class = import_string(path)
-    return backend_class(channel=channel, account_id=account_id)  # type: ignore[no-any-return]
+    return import_string(path)  # type: ignore[no-any-return]
+
+
+def backend_for(channel: str, account_id: int | None) -> Backend:
+    return backend_class_for(channel)(channel=channel, account_id=account_id)
+
+
+def provider_account(channel: str) -> str:
+    """Return the identity of the provider account that the channel's backend uses now."""
+    return backend_class_for(channel).provider_account(channel)

@@ -45,6 +45,15 @@ class Backend:
         self.channel = channel
         self.account_id = account_id
 
+    @classmethod
+    def provider_account(cls, channel: str) -> str:
+        """Return the identity of the provider account this backend sends through.
+
+        Every smoove account that sends through the same credentials shares
+        that provider account's rate limit, so the limiter keys by this.
+        """
+        return cls.__name__
+
     def open(self) -> None:
         """Connect before the first message; raise TransientError if the provider is down."""
 

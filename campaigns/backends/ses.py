@@ -1,6 +1,7 @@
 """Email through Amazon SES with django-ses; SES's MessageId maps callbacks back."""
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.core.mail import get_connection
 
 from campaigns.backends.base import (
@@ -17,6 +18,15 @@ TRANSIENT_CODES = {"Throttling", "ThrottlingException", "ServiceUnavailable", "I
 
 
 class SesBackend(Backend):
+    @classmethod
+    def provider_account(cls, channel: str) -> str:
+        # SES limits the sending rate per AWS account and region; the access
+        # key stands for the account (without one, boto3 finds the default).
+        key = getattr(settings, "AWS_SES_ACCESS_KEY_ID", "") or getattr(
+            settings, "AWS_ACCESS_KEY_ID", ""
+        )
+        return f"ses:{key or 'default'}:{settings.AWS_SES_REGION_NAME}"
+
     def open(self) -> None:
         self.connection = get_connection("django_ses.SESBackend", fail_silently=False)
         self.connection.open()

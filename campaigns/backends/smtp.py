@@ -3,6 +3,7 @@
 import smtplib
 from email.utils import make_msgid
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
 from campaigns.backends.base import (
@@ -31,6 +32,10 @@ def build_email(outgoing: Outgoing, connection: object) -> EmailMultiAlternative
 
 class SmtpBackend(Backend):
     django_backend = "django.core.mail.backends.smtp.EmailBackend"
+
+    @classmethod
+    def provider_account(cls, channel: str) -> str:
+        return f"smtp:{settings.EMAIL_HOST}:{settings.EMAIL_PORT}:{settings.EMAIL_HOST_USER}"
 
     def open(self) -> None:
         self.connection = get_connection(self.django_backend, fail_silently=False)

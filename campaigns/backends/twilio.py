@@ -25,6 +25,16 @@ REQUEST_TIMEOUT_SECONDS = 15
 
 
 class TwilioBackend(Backend):
+    @classmethod
+    def provider_account(cls, channel: str) -> str:
+        # Twilio queues per account and paces per sender (number or
+        # messaging service), so both name the limit.
+        if channel == "whatsapp":
+            sender = settings.TWILIO_WHATSAPP_FROM
+        else:
+            sender = settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_SMS_FROM
+        return f"twilio:{settings.TWILIO_ACCOUNT_SID}:{sender}"
+
     def open(self) -> None:
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,

@@ -8,13 +8,19 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from campaigns import actions
+from campaigns import actions, ratelimit
 from campaigns.models import Delivery, Message, Sender
 from contacts import actions as contact_actions
 from contacts.models import Contact
 from lists import actions as list_actions
 from lists.models import ContactList
 from smoove.models import Account
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_windows() -> None:
+    """Start each test with empty rate-limit windows, so earlier tests' sends do not count."""
+    ratelimit.reset()
 
 
 def make_contact(
