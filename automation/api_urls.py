@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from automation import api
+from automation import api, gallery_api
 
 urlpatterns = [
     path("flows/", api.FlowListView.as_view(), name="api_flows"),
@@ -29,4 +29,10 @@ urlpatterns = [
     path("flows/<int:pk>/dry-run/", api.FlowDryRunView.as_view(), name="api_flow_dry_run"),
     path("flow-node-types/", api.NodeTypeListView.as_view(), name="api_flow_node_types"),
     path("contacts/<int:pk>/flows/", api.ContactFlowsView.as_view(), name="api_contact_flows"),
+    path("flow-templates/", gallery_api.FlowTemplateListView.as_view(), name="api_flow_templates"),
+    path(
+        "flow-templates/<slug:key>/use/",
+        gallery_api.FlowTemplateUseView.as_view(),
+        name="api_flow_template_use",
+    ),
 ]

@@ -24,6 +24,7 @@ from automation.flow_templates import get_template
 from automation.flow_templates.base import FieldNeed, FlowTemplate, FormNeed, ListNeed, MessageNeed
 from automation.models import Flow
 from campaigns import actions as campaign_actions
+from campaigns import queries as campaign_queries
 from campaigns.actions import CampaignError
 from contacts import actions as contact_actions
 from contacts import queries as contact_queries
@@ -125,6 +126,22 @@ def create_flow_from_template(account: Account, key: str, *, user: User | None =
         },
     )
     return flow
+
+
+def sending_problems(account: Account, flow: Flow) -> list[str]:
+    """Return what would stop the flow's messages from being sent now, such as no sender."""
+    problems: list[str] = []
+    for node in flow.graph.get("nodes", []):
+        if node.get("type") != "send_message":
+            continue
+        message_id = node.get("settings", {}).get("message_id")
+        message = campaign_queries.messages_of_account(account).filter(pk=message_id).first()
+        if message is None:
+            continue
+        for problem in campaign_actions.compliance_problems(account, message):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
 
 
 def _ensure_field(account: Account, need: FieldNeed) -> None:

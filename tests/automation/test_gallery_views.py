@@ -1,0 +1,134 @@
+"""The template gallery pages: the card grid and the button that makes a flow."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from automation.flow_templates import REGISTRY
+from automation.models import Flow
+from campaigns import actions as campaign_actions
+from contacts import actions as contact_actions
+
+pytestmark = pytest.mark.django_db
+
+INDEX = reverse("automation:template_index")
+
+
+def use_url(key: str) -> str:
+    return reverse("automation:template_use", kwargs={"key": key})
+
+
+def test_it_shows_a_card_per_template_in_hebrew_rtl(owner_client: Client) -> None:
+    response = owner_client.get(INDEX)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'dir="rtl"' in page
+    for key in REGISTRY:
+        assert f'data-testid="template-{key}"' in page
+        assert f'action="{use_url(key)}"' in page
+    # Node labels are Hebrew content of the templates.
+    assert "הרשמה מטופס" in page
+
+
+def test_cards_name_the_template_its_channels_and_steps(owner_client: Client, english) -> None:
+    page = owner_client.get(INDEX).content.decode()
+
+    assert "Email not opened → SMS" in page
+    assert "Use this template" in page
+    card = page.split('data-testid="template-email_not_opened_sms"')[1].split("</article>")[0]
+    assert ">Email<" in card
+    assert ">SMS<" in card
+    assert "המייל נפתח?" in card
+
+
+def test_the_page_reads_no_flows_or_messages(
+    owner_client: Client, django_assert_max_num_queries
+) -> None:
+    owner_client.get(INDEX)  # the session and the account are loaded once per request
+
+    with django_assert_max_num_queries(6):
+        owner_client.get(INDEX)
+
+
+def test_owner_makes_a_flow_and_lands_on_its_canvas(owner_client: Client, account) -> None:
+    response = owner_client.post(use_url("email_not_opened_sms"))
+
+    flow = Flow.objects.get(account=account)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("automation:flow_canvas", kwargs={"pk": flow.pk})
+    assert flow.name == "מייל שלא נפתח ← SMS"
+    assert flow.state == "draft"
+
+
+def test_teammate_can_use_a_template(teammate_client: Client, account) -> None:
+    response = teammate_client.post(use_url("birthday_greeting"))
+
+    assert response.status_code == 302
+    assert Flow.objects.filter(account=account, name="ברכת יום הולדת").count() == 1
+
+
+def test_outsider_makes_flows_only_in_their_own_account(
+    outsider_client: Client, account, outsider_account
+) -> None:
+    response = outsider_client.post(use_url("welcome_series"))
+
+    assert response.status_code == 302
+    assert not Flow.objects.filter(account=account).exists()
+    assert Flow.objects.filter(account=outsider_account).count() == 1
+
+
+def test_an_unknown_template_is_404_and_makes_nothing(owner_client: Client, account) -> None:
+    response = owner_client.post(use_url("no_such_template"))
+
+    assert response.status_code == 404
+    assert not Flow.objects.filter(account=account).exists()
+
+
+def test_using_needs_a_post(owner_client: Client, account) -> None:
+    response = owner_client.get(use_url("welcome_series"))
+
+    assert response.status_code == 405
+    assert not Flow.objects.filter(account=account).exists()
+
+
+def test_anonymous_is_sent_to_sign_in(client: Client) -> None:
+    for response in (client.get(INDEX), client.post(use_url("welcome_series"))):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_clash_is_shown_and_nothing_is_made(owner_client: Client, account, english) -> None:
+    contact_actions.create_custom_field(account, label="שולם?", key="paid", type="text")
+
+    response = owner_client.post(use_url("payment_reminder"))
+
+    assert response.status_code == 302
+    assert response["Location"] == INDEX
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("“paid” exists with another type" in text for text in shown)
+    assert not Flow.objects.filter(account=account).exists()
+
+
+def test_it_warns_when_the_emails_have_no_verified_sender(
+    owner_client: Client, account, english
+) -> None:
+    response = owner_client.post(use_url("welcome_series"))
+
+    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    assert (
+        "success",
+        "The flow was made from the template. Edit its messages, then activate it.",
+    ) in shown
+    assert any(tag == "warning" and "not a verified sender" in text for tag, text in shown)
+
+
+def test_it_does_not_warn_once_the_sender_is_verified(owner_client: Client, account) -> None:
+    campaign_actions.add_verified_sender(
+        account, name="חנות הפרחים של דנה", email="dana@flowers.example.co.il", make_default=True
+    )
+
+    response = owner_client.post(use_url("welcome_series"))
+
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
