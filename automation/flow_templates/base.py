@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from automation.nodes import REGISTRY, Category
 
 # Canvas coordinates: rows top to bottom, branches side by side.
-ROW_HEIGHT = 140
+ROW_HEIGHT = 150
 COLUMN_WIDTH = 280
 
 CATEGORIES: dict[str, Promise] = {
@@ -154,7 +154,8 @@ def graph(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str,
        branches meet at sits below both.
     2. Within a row, nodes keep the order a depth-first walk from the
        triggers meets them, following edges as listed (yes before no), and
-       the row is centred on x = 0.
+       the row is centred on x = 0. The first sits rightmost, as Hebrew
+       reads and as the canvas draws a condition's "yes" handle.
     """
     ways: dict[str, list[str]] = defaultdict(list)
     for item in edges:
@@ -186,7 +187,7 @@ def graph(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str,
     position: dict[str, dict[str, int]] = {}
     for depth, members in rows.items():
         for index, node_id in enumerate(members):
-            offset = index - (len(members) - 1) / 2
+            offset = (len(members) - 1) / 2 - index
             position[node_id] = {"x": int(offset * COLUMN_WIDTH), "y": depth * ROW_HEIGHT}
     placed = [{**n, "position": position.get(n["id"], {"x": 0, "y": 0})} for n in nodes]
     return {"nodes": placed, "edges": edges}
