@@ -11,15 +11,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from automation import actions, canvas_ui, queries
 from automation.actions import FlowError
+from automation.graph import validate_graph
 from automation.models import Flow, FlowState, FlowVersion
 from smoove.decorators import account_required
 
@@ -93,7 +94,7 @@ def _canvas_context(request: HttpRequest, flow: Flow, *, version: FlowVersion | 
         "csrf_token": get_token(request),
         "urls": {
             "flow": reverse("api_flow", kwargs={"pk": flow.pk}),
-            "validate": reverse("api_flow_validate", kwargs={"pk": flow.pk}),
+            "check": reverse("automation:flow_check", kwargs={"pk": flow.pk}),
             "activate": reverse("api_flow_activate", kwargs={"pk": flow.pk}),
             "pause": reverse("api_flow_pause", kwargs={"pk": flow.pk}),
             "counts": reverse("api_flow_counts", kwargs={"pk": flow.pk}),
@@ -137,3 +138,19 @@ def flow_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     flow = queries.get_flow_for_account(_account(request), pk)
     version = queries.get_version_of_flow(flow, number)
     return _canvas_context(request, flow, version=version)
+
+
+@account_required
+@require_POST
+def flow_check(request: HttpRequest, pk: int) -> JsonResponse:
+    """Validate the saved draft and return its problems in the marketer's language.
+
+    The API's validate endpoint answers in English for integrations; the
+    canvas shows the same problems translated.
+    """
+    account = _account(request)
+    flow = queries.get_flow_for_account(account, pk)
+    problems = validate_graph(account, flow.graph)
+    return JsonResponse(
+        {"valid": not problems, "problems": [problem.as_dict() for problem in problems]}
+    )

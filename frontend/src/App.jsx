@@ -228,17 +228,34 @@ function Canvas({ config }) {
 
   // Server -------------------------------------------------------------
 
+  // Problems in the marketer's language; the API's own answer is English.
+  const check = useCallback(async () => {
+    const result = await api.post(urls.check);
+    setProblems(result.problems);
+    return result;
+  }, [api, urls.check]);
+
   const showFailure = useCallback(
-    (error) => {
+    async (error) => {
       const body = error?.body;
       if (body?.problems?.length) {
-        setProblems(body.problems);
-        setNotice({ kind: "error", text: body.detail || strings.problems });
+        setNotice({ kind: "error", text: strings.problems });
+        try {
+          // A draft that could not be saved (no name, say) checks valid:
+          // then the response's own problems are the ones to show.
+          const result = await check();
+          if (result.valid) setProblems(body.problems);
+        } catch {
+          setProblems(body.problems);
+        }
+      } else if (error?.status && error.status < 500 && typeof body?.detail === "string") {
+        // NOTE: this detail comes from the English API, so it is not translated.
+        setNotice({ kind: "error", text: body.detail });
       } else {
-        setNotice({ kind: "error", text: body?.detail || strings.server_error });
+        setNotice({ kind: "error", text: strings.server_error });
       }
     },
-    [strings],
+    [check, strings],
   );
 
   const applyFlow = useCallback((flow) => {
@@ -253,11 +270,6 @@ function Canvas({ config }) {
     return flow;
   }, [api, applyFlow, name, urls.flow]);
 
-  const validate = useCallback(async () => {
-    const result = await api.post(urls.validate);
-    setProblems(result.problems);
-    return result;
-  }, [api, urls.validate]);
 
   const run = useCallback(
     async (work) => {
@@ -277,7 +289,7 @@ function Canvas({ config }) {
     run(async () => {
       setNotice({ kind: "info", text: strings.saving });
       await saveDraft();
-      const result = await validate();
+      const result = await check();
       setNotice(
         result.valid
           ? { kind: "ok", text: `${strings.saved} ${strings.valid}` }

@@ -29,6 +29,7 @@ def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]
     return {
         "automation:flow_index": account_level(),
         "automation:flow_canvas": object_bound(flow_pk),
+        "automation:flow_check": object_bound(flow_pk),
         "automation:flow_versions": object_bound(flow_pk),
         "automation:flow_version": object_bound(version_kwargs),
         "api_flow_versions": object_bound(flow_pk),

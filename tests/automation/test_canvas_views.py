@@ -62,13 +62,15 @@ def test_outsider_gets_404_and_changes_nothing(outsider_client: Client, account:
     urls = [
         reverse("automation:flow_canvas", kwargs={"pk": flow.pk}),
         reverse("automation:flow_versions", kwargs={"pk": flow.pk}),
+        reverse("automation:flow_check", kwargs={"pk": flow.pk}),
         reverse("automation:flow_version", kwargs={"pk": flow.pk, "number": 1}),
         reverse("api_flow_versions", kwargs={"pk": flow.pk}),
     ]
     listed = outsider_client.get(reverse("automation:flow_index"))
 
     for url in urls:
-        assert outsider_client.get(url).status_code == 404, url
+        assert outsider_client.get(url).status_code in (404, 405), url
+        assert outsider_client.post(url).status_code in (404, 405), url
     assert "פרטי" not in listed.content.decode()
     flow.refresh_from_db()
     assert flow.name == "פרטי"
@@ -171,3 +173,47 @@ def test_counts_give_triggers_their_entries(api_client: Client, account: Any) ->
     assert counts["t"]["entered"] == 1
     assert counts["t"]["branches"] == {"next": 1}
     assert counts["done"]["entered"] == 1
+
+
+def test_check_returns_problems_in_marketers_language(owner_client: Client, account: Any) -> None:
+    flow = actions.create_flow(
+        account,
+        {
+            "name": "חסר ענף",
+            "graph": {
+                "nodes": [
+                    {"id": "t", "type": "contact_created"},
+                    {"id": "c", "type": "form_status", "settings": {"status": "submitted"}},
+                    {"id": "done", "type": "exit"},
+                ],
+                "edges": [
+                    {"source": "t", "target": "c", "branch": "next"},
+                    {"source": "c", "target": "done", "branch": "no"},
+                ],
+            },
+        },
+    )
+
+    response = owner_client.post(reverse("automation:flow_check", kwargs={"pk": flow.pk}))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["valid"] is False
+    assert body["problems"] == [{"node": "c", "message": "הענף “yes” לא מחובר לצעד הבא."}]
+
+
+def test_check_of_valid_draft(owner_client: Client, account: Any) -> None:
+    flow = actions.create_flow(
+        account,
+        {
+            "name": "תקין",
+            "graph": {
+                "nodes": [{"id": "t", "type": "contact_created"}, {"id": "x", "type": "exit"}],
+                "edges": [{"source": "t", "target": "x", "branch": "next"}],
+            },
+        },
+    )
+
+    response = owner_client.post(reverse("automation:flow_check", kwargs={"pk": flow.pk}))
+
+    assert response.json() == {"valid": True, "problems": []}

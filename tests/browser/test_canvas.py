@@ -184,7 +184,7 @@ def test_scenario_01_built_on_canvas(
     page.click("[data-testid=save]")
     problems = page.locator(f"[data-testid=problems-{opened}]")
     problems.wait_for()
-    assert "yes" in problems.inner_text()
+    assert "“yes” לא מחובר לצעד הבא" in problems.inner_text()
     assert "has-problem" in (page.locator(f"[data-testid=node-{opened}]").get_attribute("class"))
     saved = Flow.objects.get(pk=flow.pk)
     assert len(saved.graph["nodes"]) == 5
