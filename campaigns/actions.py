@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import blocks as block_rules
-from campaigns import merge, senders, sending, targeting, tracking, whatsapp
+from campaigns import hit_buffer, merge, senders, sending, targeting, tracking, whatsapp
 from campaigns.backends import backend_for
 from campaigns.backends.base import DeliveryError, Outgoing
 from campaigns.models import (
@@ -638,13 +638,24 @@ def _delivery_by_token(
     return delivery, ids
 
 
-def record_open(token: str, user_agent: str) -> Delivery | None:
+def record_open(token: str, user_agent: str) -> bool:
+    """Record an open; False for a forged token.
+
+    While a drain runs, the hit goes to the Redis buffer without touching
+    the database (campaigns.hit_buffer); otherwise it is written here.
+    """
+    if hit_buffer.is_buffering():
+        ids = tracking.read_token("open", token, 1)
+        if ids is None:
+            return False
+        hit_buffer.push(TrackingHit.Kind.OPEN, ids[0], user_agent)
+        return True
     found = _delivery_by_token("open", token, 1)
     if found is None:
-        return None
+        return False
     delivery, _ids = found
     _record_hit(delivery, TrackingHit.Kind.OPEN, None, "", user_agent)
-    return delivery
+    return True
 
 
 @dataclass
@@ -676,6 +687,14 @@ def record_click(token: str, user_agent: str) -> ClickOutcome | None:
     if link.kind == MessageLink.Kind.URL:
         fields = targeting.field_index(account)
         url = render_url(link.url, fields, merge.contact_values(delivery.contact, fields))
+        if hit_buffer.is_buffering():
+            # A plain link only redirects, so its hit may be written later. A
+            # smart button acts now and a trap marks the delivery now, so
+            # theirs are written in the request.
+            hit_buffer.push(
+                TrackingHit.Kind.CLICK, delivery.pk, user_agent, link_id=link.pk, url=url
+            )
+            return ClickOutcome(delivery, link, redirect_url=url)
     is_bot = _record_hit(delivery, TrackingHit.Kind.CLICK, link, url, user_agent)
     outcome = ClickOutcome(delivery, link, redirect_url=url)
     if link.kind == MessageLink.Kind.ACTION:

@@ -286,10 +286,18 @@ class TrackingHit(models.Model):
     is_bot = models.BooleanField(default=False)
     bot_reason = models.CharField(max_length=30, blank=True, default="")
     occurred_at = models.DateTimeField(default=timezone.now)
+    # The Redis stream entry the hit came from, if it was buffered; unique,
+    # so a batch that is drained twice is written once.
+    queue_id = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         indexes: ClassVar = [
             models.Index(fields=["delivery", "kind"], name="hit_delivery_idx"),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["queue_id"], condition=~models.Q(queue_id=""), name="hit_queue_id_unique"
+            )
         ]
 
     def __str__(self) -> str:

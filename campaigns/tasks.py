@@ -5,8 +5,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from campaigns import abtest, actions, queries, sending
+from campaigns import abtest, actions, hit_buffer, queries, sending
 from campaigns.models import SendStatus
+from smoove import queues
 from smoove.tasks_util import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -71,3 +72,11 @@ def tick() -> None:
         enqueue_on_commit(redeliver_message, account_id, message_id)
     for send in queries.running_sends_without_work():
         sending.finish_if_done(send)
+
+
+@shared_task(queue=queues.TRACKING)
+def drain_tracking() -> None:
+    """Write the open and click hits buffered in Redis; the beat runs this every 2 seconds."""
+    result = hit_buffer.drain()
+    if result.read:
+        logger.info("tracking hits drained", extra={"read": result.read, "written": result.written})

@@ -260,6 +260,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 15},
     },
+    # Writes the open and click hits that requests buffer in Redis.
+    "campaigns-drain-tracking": {
+        "task": "campaigns.tasks.drain_tracking",
+        "schedule": 2.0,
+        "options": {"expires": 3, "queue": "tracking"},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -3,12 +3,13 @@
 import datetime
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from campaigns import actions, ratelimit
+from campaigns import actions, hit_buffer, ratelimit
 from campaigns.models import Delivery, Message, Sender
 from contacts import actions as contact_actions
 from contacts.models import Contact
@@ -18,9 +19,12 @@ from smoove.models import Account
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_windows() -> None:
-    """Start each test with empty rate-limit windows, so earlier tests' sends do not count."""
+def _fresh_redis_state() -> Iterator[None]:
+    """Start and end each test with empty rate windows and no hit buffer in Redis."""
     ratelimit.reset()
+    hit_buffer.reset()
+    yield
+    hit_buffer.reset()
 
 
 def make_contact(
