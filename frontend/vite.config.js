@@ -12,6 +12,12 @@ export default defineConfig({
     sourcemap: false,
     rolldownOptions: {
       input: "src/main.jsx",
+      // React Flow marks its module "use client" for server components;
+      // the directive means nothing in a browser bundle.
+      onLog(level, log, handler) {
+        if (log.code === "MODULE_LEVEL_DIRECTIVE") return;
+        handler(level, log);
+      },
       output: {
         entryFileNames: "canvas.js",
         chunkFileNames: "canvas-[name].js",

@@ -549,7 +549,10 @@ function Canvas({ config }) {
             ) : (
               <>
                 <p className="help">{strings.live_counts}</p>
-                <DryRun onRun={onDryRun} onClear={() => setPath(NO_PATH)} active={path.nodes.size > 0} />
+                {/* The dry run walks the draft, so a published version offers none. */}
+                {!readOnly && (
+                  <DryRun onRun={onDryRun} onClear={() => setPath(NO_PATH)} active={path.nodes.size > 0} />
+                )}
               </>
             )}
           </aside>

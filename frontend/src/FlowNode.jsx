@@ -3,6 +3,8 @@ import { branchesOf } from "./graph.js";
 import { useCanvas } from "./context.js";
 import { summarize } from "./summary.js";
 
+const MUST_CONNECT = new Set(["trigger", "condition", "split"]);
+
 function branchLabel(nodeType, settings, branch, strings) {
   if (nodeType.category === "split") {
     const item = (settings?.branches ?? []).find((entry) => String(entry.key) === branch);
@@ -71,7 +73,9 @@ export default function FlowNode({ id, data, selected }) {
           {branches.map((branch, index) => {
             // The first branch ("yes") sits on the right, where Hebrew starts.
             const left = `${((branches.length - index) * 100) / (branches.length + 1)}%`;
-            const open = !connected.has(`${id}:${branch}`);
+            // An action's unconnected "next" ends the flow; other nodes
+            // must lead somewhere on every branch.
+            const open = MUST_CONNECT.has(nodeType.category) && !connected.has(`${id}:${branch}`);
             return (
               <div
                 key={branch}

@@ -243,6 +243,16 @@ def test_scenario_01_built_on_canvas(
     assert "(1)" in page.locator(f"[data-testid=branch-{opened}-no]").inner_text()
     screenshot(page, "canvas-scenario-01-sms")
 
+    # The published version is listed and opens read only, on a laptop screen.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.click("[data-testid=versions-link]")
+    page.locator("[data-testid=versions] a").first.click()
+    page.wait_for_selector(f"[data-testid=node-{opened}]")
+    assert page.locator("[data-testid=palette]").count() == 0
+    assert page.locator("[data-testid=save]").count() == 0
+    assert page.locator(".fnode").count() == 6
+    screenshot(page, "canvas-scenario-01-version-1366x768")
+
 
 def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
     vip = contact_actions.create_custom_field(account, label="סוג לקוח", key="tier", type="text")
