@@ -56,8 +56,8 @@ class UnknownTemplate(TemplateError):
     pass
 
 
-class _Made:
-    """Ids and addresses of what was made, for resolving the template's references."""
+class _TemplateObjects:
+    """Ids and addresses of the objects made for a template, to resolve its references."""
 
     def __init__(self, account: Account) -> None:
         self.ids: dict[tuple[str, str], int] = {}
@@ -84,29 +84,31 @@ class _Made:
 def create_flow_from_template(account: Account, key: str, *, user: User | None = None) -> Flow:
     """Make the template's objects and its draft flow in one transaction; return the flow.
 
-    Raise UnknownTemplate for a key not in the gallery, and TemplateError
-    when something the template needs clashes with the account's own
-    objects (a field key of another type, say); nothing is made then.
+    Raise UnknownTemplate for a key not in the gallery. Raise TemplateError
+    when the account's own objects clash with what the template needs, such
+    as a field key of another type. Nothing is made then.
     """
     template = get_template(key)
     if template is None:
         raise UnknownTemplate(_("There is no flow template “%(key)s”.") % {"key": key})
-    made = _Made(account)
+    objects = _TemplateObjects(account)
     try:
         with transaction.atomic():
             for need in template.fields:
                 _ensure_field(account, need)
             for list_need in template.lists:
-                made.ids[("list", list_need.ref)] = _ensure_list(account, list_need)
+                objects.ids[("list", list_need.ref)] = _ensure_list(account, list_need)
             for form_need in template.forms:
-                form = _make_form(account, form_need, made)
-                made.ids[("form", form_need.ref)] = form.pk
-                made.form_urls[form_need.ref] = settings.SITE_URL + reverse(
+                form = _make_form(account, form_need, objects)
+                objects.ids[("form", form_need.ref)] = form.pk
+                objects.form_urls[form_need.ref] = settings.SITE_URL + reverse(
                     "public_forms:form", args=[form.public_token]
                 )
             for message_need in template.messages:
-                made.ids[("message", message_need.ref)] = _make_message(account, message_need, made)
-            flow = _make_flow(account, template, made)
+                objects.ids[("message", message_need.ref)] = _make_message(
+                    account, message_need, objects
+                )
+            flow = _make_flow(account, template, objects)
     except FlowError as exc:
         reasons = " ".join(problem.message for problem in exc.problems) or str(exc)
         raise TemplateError(
@@ -184,7 +186,7 @@ def _ensure_list(account: Account, need: ListNeed) -> int:
     return found.pk
 
 
-def _make_form(account: Account, need: FormNeed, made: _Made) -> Any:
+def _make_form(account: Account, need: FormNeed, objects: _TemplateObjects) -> Any:
     form = form_actions.create_form(account, name=need.name)
     present = {
         form_field.field_key for form_field, _spec in form_queries.load_definition(form).visible
@@ -205,8 +207,8 @@ def _make_form(account: Account, need: FormNeed, made: _Made) -> Any:
         form_actions.set_lists(
             account,
             form,
-            offered_ids=[made.ids[("list", ref)] for ref in need.offered_lists],
-            target_ids=[made.ids[("list", ref)] for ref in need.target_lists],
+            offered_ids=[objects.ids[("list", ref)] for ref in need.offered_lists],
+            target_ids=[objects.ids[("list", ref)] for ref in need.target_lists],
         )
     for channel, wording in need.consents:
         form_actions.set_consent(account, form, channel=channel, enabled=True, wording=wording)
@@ -222,7 +224,7 @@ def _make_form(account: Account, need: FormNeed, made: _Made) -> Any:
     return form_actions.publish_form(account, form)
 
 
-def _make_message(account: Account, need: MessageNeed, made: _Made) -> int:
+def _make_message(account: Account, need: MessageNeed, objects: _TemplateObjects) -> int:
     # No sender is written on the message: it goes out as the account's
     # default sender, and a send without one is stopped and reported then.
     values: dict[str, Any] = {"name": need.name, "is_advertising": need.is_advertising}
@@ -230,16 +232,16 @@ def _make_message(account: Account, need: MessageNeed, made: _Made) -> int:
         values.update(
             subject=need.subject,
             preheader=need.preheader,
-            blocks=made.resolve(list(need.blocks)),
+            blocks=objects.resolve(list(need.blocks)),
         )
     else:
-        values["text"] = made.resolve(need.text)
+        values["text"] = objects.resolve(need.text)
     message = campaign_actions.save_message(account, None, values, channel=need.channel)
     return message.pk
 
 
-def _make_flow(account: Account, template: FlowTemplate, made: _Made) -> Flow:
-    graph = made.resolve(template.graph)
+def _make_flow(account: Account, template: FlowTemplate, objects: _TemplateObjects) -> Flow:
+    graph = objects.resolve(template.graph)
     problems = graphs.validate_graph(account, graph)
     if problems:
         # The catalogue's tests make every template in a fresh account, so

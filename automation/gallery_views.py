@@ -14,7 +14,7 @@ from automation.gallery import TemplateError, UnknownTemplate, sending_problems
 from contacts.models import Channel
 from smoove.decorators import account_required
 
-# Steps a card lists before it says how many more there are.
+# Steps listed on a card; a last line counts the rest.
 PREVIEW_STEPS = 6
 
 

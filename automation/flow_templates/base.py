@@ -64,7 +64,7 @@ class HiddenValue:
 
 @dataclass(frozen=True)
 class FormNeed:
-    """A published form; it always asks for the identifying field and the first name."""
+    """A published form, which always contains the identifying field and the first name."""
 
     ref: str
     name: str

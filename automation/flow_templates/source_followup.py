@@ -31,7 +31,7 @@ TEMPLATE = FlowTemplate(
             fields=("email",),
             required=("email",),
             # ?utm_source=Facebook in the page address sets the value;
-            # without it, the fixed value says the visitor came from the site.
+            # without it, the fixed value records that the visitor came from the site.
             hidden=(HiddenValue("source", fixed_value="אתר", query_param="utm_source"),),
             consents=(("email", EMAIL_CONSENT),),
             submit_label="הרשמה",

@@ -479,7 +479,7 @@ def test_it_makes_what_the_template_needs(key, account) -> None:
 
 
 @pytest.mark.django_db
-def test_it_reuses_fields_and_lists_and_makes_new_content(account) -> None:
+def test_reuse_shares_fields_and_lists(account) -> None:
     first = create_flow_from_template(account, "preference_newsletter")
     second = create_flow_from_template(account, "preference_newsletter")
 
@@ -503,7 +503,7 @@ def test_it_adds_missing_choices_to_an_existing_field(account) -> None:
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_field_of_another_type_and_makes_nothing(account) -> None:
+def test_field_type_clash_makes_nothing(account) -> None:
     contact_actions.create_custom_field(account, label="תאריך", key="invoice_date", type="text")
 
     with pytest.raises(TemplateError, match="invoice_date"):
@@ -515,7 +515,7 @@ def test_it_refuses_a_field_of_another_type_and_makes_nothing(account) -> None:
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_dynamic_list_of_the_same_name(account) -> None:
+def test_dynamic_list_clash_is_rejected(account) -> None:
     list_actions.create_list(
         account, name="אישרו הרשמה", kind="dynamic", conditions={"match": "all", "rules": []}
     )
@@ -533,7 +533,7 @@ def test_it_refuses_an_unknown_template(account) -> None:
 
 
 @pytest.mark.django_db
-def test_it_makes_the_flow_without_a_sender_and_sending_reports_it(account) -> None:
+def test_missing_sender_parks_send_step(account) -> None:
     account.default_sender_email = ""
     account.save(update_fields=["default_sender_email"])
 

@@ -19,7 +19,7 @@ def use_url(key: str) -> str:
     return reverse("automation:template_use", kwargs={"key": key})
 
 
-def test_it_shows_a_card_per_template_in_hebrew_rtl(owner_client: Client) -> None:
+def test_index_shows_every_template_rtl(owner_client: Client) -> None:
     response = owner_client.get(INDEX)
 
     assert response.status_code == 200
@@ -43,16 +43,14 @@ def test_cards_name_the_template_its_channels_and_steps(owner_client: Client, en
     assert "המייל נפתח?" in card
 
 
-def test_the_page_reads_no_flows_or_messages(
-    owner_client: Client, django_assert_max_num_queries
-) -> None:
+def test_index_query_count(owner_client: Client, django_assert_max_num_queries) -> None:
     owner_client.get(INDEX)  # the session and the account are loaded once per request
 
     with django_assert_max_num_queries(6):
         owner_client.get(INDEX)
 
 
-def test_owner_makes_a_flow_and_lands_on_its_canvas(owner_client: Client, account) -> None:
+def test_use_redirects_to_canvas(owner_client: Client, account) -> None:
     response = owner_client.post(use_url("email_not_opened_sms"))
 
     flow = Flow.objects.get(account=account)
@@ -79,7 +77,7 @@ def test_outsider_makes_flows_only_in_their_own_account(
     assert Flow.objects.filter(account=outsider_account).count() == 1
 
 
-def test_an_unknown_template_is_404_and_makes_nothing(owner_client: Client, account) -> None:
+def test_unknown_template_is_404(owner_client: Client, account) -> None:
     response = owner_client.post(use_url("no_such_template"))
 
     assert response.status_code == 404
@@ -99,32 +97,30 @@ def test_anonymous_is_sent_to_sign_in(client: Client) -> None:
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_a_clash_is_shown_and_nothing_is_made(owner_client: Client, account, english) -> None:
+def test_clash_shows_error_makes_nothing(owner_client: Client, account, english) -> None:
     contact_actions.create_custom_field(account, label="שולם?", key="paid", type="text")
 
     response = owner_client.post(use_url("payment_reminder"))
 
     assert response.status_code == 302
     assert response["Location"] == INDEX
-    shown = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("“paid” exists with another type" in text for text in shown)
+    notices = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("“paid” exists with another type" in text for text in notices)
     assert not Flow.objects.filter(account=account).exists()
 
 
-def test_it_warns_when_the_emails_have_no_verified_sender(
-    owner_client: Client, account, english
-) -> None:
+def test_use_warns_without_verified_sender(owner_client: Client, account, english) -> None:
     response = owner_client.post(use_url("welcome_series"))
 
-    shown = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+    notices = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
     assert (
         "success",
         "The flow was made from the template. Edit its messages, then activate it.",
-    ) in shown
-    assert any(tag == "warning" and "not a verified sender" in text for tag, text in shown)
+    ) in notices
+    assert any(tag == "warning" and "not a verified sender" in text for tag, text in notices)
 
 
-def test_it_does_not_warn_once_the_sender_is_verified(owner_client: Client, account) -> None:
+def test_use_quiet_with_verified_sender(owner_client: Client, account) -> None:
     campaign_actions.add_verified_sender(
         account, name="חנות הפרחים של דנה", email="dana@flowers.example.co.il", make_default=True
     )
