@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,15 +27,6 @@ from smoove.decorators import account_required
 
 def _account(request: HttpRequest) -> Any:
     return request.account  # type: ignore[attr-defined]
-
-
-def _gallery_url() -> str:
-    # NOTE: the template gallery is built beside this page; until its URL
-    # exists the list shows no link to it.
-    try:
-        return reverse("automation:template_index")
-    except NoReverseMatch:
-        return ""
 
 
 @account_required
@@ -61,7 +52,7 @@ def flow_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "automation/flow_index.html",
-        {"flows": flows, "gallery_url": _gallery_url()},
+        {"flows": flows},
     )
 
 

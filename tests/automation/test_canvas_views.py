@@ -34,6 +34,7 @@ def test_index_lists_flows_with_state_and_entered(owner_client: Client, account:
     assert response.status_code == 200
     assert "ברוכים הבאים" in response.content.decode()
     assert response.context["flows"][0].entered == 0
+    assert reverse("automation:template_index") in response.content.decode()
 
 
 def test_index_post_creates_flow_and_opens_canvas(owner_client: Client, account: Any) -> None:
