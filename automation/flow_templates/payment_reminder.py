@@ -17,6 +17,8 @@ TEMPLATE = FlowTemplate(
         FieldNeed(key="paid", label="שולם", type="boolean"),
     ),
     messages=(
+        # NOTE: one delivery per message and contact, so a second unpaid
+        # invoice of the same contact walks the flow but gets no reminder.
         # A reminder of a debt is a service message, not advertising: it
         # needs no "פרסומת" and no marketing consent.
         MessageNeed(

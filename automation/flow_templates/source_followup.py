@@ -100,6 +100,9 @@ TEMPLATE = FlowTemplate(
             ),
         ),
     ),
+    # The trigger is the form, not "contact updated" on the source field: a
+    # new contact's first values are recorded as contact_created, not as a
+    # change, so that trigger would miss every first sign-up.
     graph=graph(
         [
             node("signed_up", "form_submitted", "הרשמה מהטופס", form_id="@form:signup"),
