@@ -178,6 +178,13 @@ def test_scenario_01_built_on_canvas(
     page.wait_for_selector("[data-testid=message-composer]", state="detached")
     text_message = Message.objects.get(account=account, name="מייל מחכה")
     assert text_message.channel == "sms"
+    page.click("[data-testid=message-edit]")
+    assert page.input_value("#composer-body") == "פרסומת: [[שם פרטי]], מייל מחכה לך בתיבה"
+    page.fill("#composer-body", "פרסומת: [[שם פרטי]], מייל מחכה לך בתיבה!")
+    page.click("[data-testid=composer-save]")
+    page.wait_for_selector("[data-testid=message-composer]", state="detached")
+    text_message.refresh_from_db()
+    assert text_message.text == "פרסומת: [[שם פרטי]], מייל מחכה לך בתיבה!"
     page.click("[data-testid=settings-close]")
 
     # Saving shows the engine's complaint on the condition: "yes" leads nowhere.
@@ -242,6 +249,15 @@ def test_scenario_01_built_on_canvas(
     )
     assert "(1)" in page.locator(f"[data-testid=branch-{opened}-no]").inner_text()
     screenshot(page, "canvas-scenario-01-sms")
+
+    # Pause and resume from the canvas.
+    page.click("[data-testid=pause]")
+    page.wait_for_selector("[data-testid=flow-state][data-state=paused]")
+    assert Flow.objects.get(pk=flow.pk).state == "paused"
+    assert page.inner_text("[data-testid=activate]") == "המשך"
+    page.click("[data-testid=activate]")
+    page.wait_for_selector("[data-testid=flow-state][data-state=active]")
+    assert Flow.objects.get(pk=flow.pk).state == "active"
 
     # The published version is listed and opens read only, on a laptop screen.
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -341,9 +357,27 @@ def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
         ".react-flow__edge[data-testid='rf__edge-t:next->vip']", state="attached"
     )
 
-    # Saving keeps what the undo restored.
+    # The clause editor changes the condition's rules.
+    page.locator("[data-testid=node-vip] .fnode-kind").click()
+    assert page.input_value("[data-testid=setting-rules-rule-0-value]") == "vip"
+    page.fill("[data-testid=setting-rules-rule-0-value]", "gold")
+    page.click("[data-testid=setting-rules-add-rule]")
+    page.select_option("[data-testid=setting-rules-rule-1-field]", "city")
+    page.select_option("[data-testid=setting-rules-rule-1-op]", "equals")
+    page.fill("[data-testid=setting-rules-rule-1-value]", "חולון")
+    page.select_option("#setting-match", "any")
+
+    # Saving keeps what the undo restored and the panel changed.
     page.click("[data-testid=save]")
     page.wait_for_selector("[data-testid=notice].notice-ok")
     saved = Flow.objects.get(pk=flow.pk)
     assert len(saved.graph["edges"]) == 3
     assert {node["id"] for node in saved.graph["nodes"]} == {"t", "vip", "gift", "plain"}
+    condition = next(node for node in saved.graph["nodes"] if node["id"] == "vip")
+    assert condition["settings"] == {
+        "match": "any",
+        "rules": [
+            {"type": "field", "field": "tier", "op": "equals", "value": "gold"},
+            {"type": "field", "field": "city", "op": "equals", "value": "חולון"},
+        ],
+    }
