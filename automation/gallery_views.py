@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from automation import actions
-from automation.flow_templates import CATEGORIES, all_templates
+from automation.flow_templates import CATEGORIES, FlowTemplate, all_templates
 from automation.gallery import TemplateError, UnknownTemplate, sending_problems
 from contacts.models import Channel
 from smoove.decorators import account_required
@@ -22,7 +22,7 @@ def _account(request: HttpRequest) -> Any:
     return request.account  # type: ignore[attr-defined]
 
 
-def _card(template: Any) -> dict[str, Any]:
+def _card(template: FlowTemplate) -> dict[str, Any]:
     steps = template.steps()
     labels = dict(Channel.choices)
     return {

@@ -479,6 +479,23 @@ def test_it_makes_what_the_template_needs(key, account) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("policy", ["mobile", "external_id"])
+def test_templates_work_for_any_identifier(account, policy) -> None:
+    account.identifier_policy = policy
+    account.save(update_fields=["identifier_policy"])
+
+    for key in REGISTRY:
+        flow = create_flow_from_template(account, key)
+        assert graphs.validate_graph(account, flow.graph) == [], key
+
+    for form in form_queries.forms_of_account(account):
+        visible = form_queries.load_definition(form).visible
+        keys = [form_field.field_key for form_field, _spec in visible]
+        assert keys[0] == policy, form.name
+        assert "email" in keys, form.name
+
+
+@pytest.mark.django_db
 def test_reuse_shares_fields_and_lists(account) -> None:
     first = create_flow_from_template(account, "preference_newsletter")
     second = create_flow_from_template(account, "preference_newsletter")
