@@ -1,7 +1,7 @@
 """What the canvas page hands the React app: node types, pickers and translated strings.
 
 Every text the canvas shows comes from here, translated for the request's
-language, so the JavaScript bundle holds no translatable text. The side
+language, so the JavaScript bundle contains no translatable text. The side
 panel is generated from each node type's settings JSON Schema; the table
 below adds what a schema cannot say: which account objects a setting picks
 from, a translated label, and when a setting applies.

@@ -4,7 +4,7 @@ The canvas is a React app (frontend/, built into static/automation/canvas/).
 The page hands it everything it shows through json_script: the flow, the
 node types with translated labels and a form description of their
 settings, the account's objects for the pickers, and the UI strings. The
-app itself holds no translatable text.
+app itself contains no translatable text.
 """
 
 from typing import Any
@@ -136,8 +136,8 @@ def flow_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def flow_check(request: HttpRequest, pk: int) -> JsonResponse:
     """Validate the saved draft and return its problems in the marketer's language.
 
-    The API's validate endpoint answers in English for integrations; the
-    canvas shows the same problems translated.
+    The API's validate endpoint responds in English for integrations, and
+    the canvas shows the same problems translated.
     """
     account = _account(request)
     flow = queries.get_flow_for_account(account, pk)

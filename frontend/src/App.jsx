@@ -228,7 +228,7 @@ function Canvas({ config }) {
 
   // Server -------------------------------------------------------------
 
-  // Problems in the marketer's language; the API's own answer is English.
+  // Problems in the marketer's language, because the API responds in English.
   const check = useCallback(async () => {
     const result = await api.post(urls.check);
     setProblems(result.problems);
