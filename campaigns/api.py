@@ -408,7 +408,7 @@ class SenderDetailView(APIView):
 
     @extend_schema(
         summary="Delete a sender",
-        description="Messages that use its address are refused until another sender is chosen.",
+        description="Sends of messages that use its address are rejected until another sender is chosen.",
         responses={204: None, 404: NOT_FOUND},
     )
     def delete(self, request: Request, pk: int) -> Response:

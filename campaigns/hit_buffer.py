@@ -1,9 +1,9 @@
 """Open and click hits buffered in a Redis stream and written to the database in batches.
 
 The open pixel and link redirects are the busiest public URLs: one newsletter
-brings tens of thousands of hits within hours. With Redis, a hit is appended
-to a stream in the request (the pixel touches no database at all), and the
-periodic drain task reads the stream with a consumer group and writes the
+brings tens of thousands of hits within hours. With Redis, the request only
+appends the hit to a stream, and the pixel touches no database at all. The
+periodic drain task reads the stream with a consumer group. It writes the
 hits, the contact events and the delivery counters of a whole batch in one
 transaction.
 

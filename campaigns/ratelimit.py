@@ -74,7 +74,7 @@ def _redis() -> Any:
 
 
 def limits(channel: str) -> tuple[int, int]:
-    """Return the (provider account, smoove account) limits per minute; 0 is none."""
+    """Return the (provider account, smoove account) limits per minute, where 0 means no limit."""
     provider = int(settings.CAMPAIGNS_MAX_PER_MINUTE.get(channel) or 0)
     per_account = getattr(settings, "CAMPAIGNS_ACCOUNT_MAX_PER_MINUTE", None) or {}
     account = int(per_account.get(channel, provider) or 0)
@@ -83,7 +83,7 @@ def limits(channel: str) -> tuple[int, int]:
 
 def window_keys(channel: str, account_id: int) -> tuple[str, str]:
     """Return the Redis keys of the provider account's and the smoove account's windows."""
-    # The identity holds hostnames and key ids; a digest keeps them out of Redis.
+    # The identity contains hostnames and key ids, so only its digest goes to Redis.
     identity = hashlib.sha256(provider_account(channel).encode()).hexdigest()[:20]
     return (
         f"{KEY_PREFIX}{channel}:provider:{identity}",

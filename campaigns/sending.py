@@ -232,9 +232,9 @@ def release_due_pulses(now: datetime.datetime) -> list[tuple[int, int, int]]:
 def release_pulse(send: Send, now: datetime.datetime) -> int:
     """Release the next pulse of queued recipients, within the channel's limits; return how many."""
     queued_count = Recipient.objects.filter(send=send, state=RecipientState.QUEUED).count()
-    wanted = queued_count if send.pulse_size is None else min(send.pulse_size, queued_count)
-    size = ratelimit.reserve(send.message.channel, send.account_id, wanted, now)
-    limited = size < wanted
+    requested = queued_count if send.pulse_size is None else min(send.pulse_size, queued_count)
+    size = ratelimit.reserve(send.message.channel, send.account_id, requested, now)
+    limited = size < requested
 
     released = 0
     if size > 0:

@@ -321,8 +321,8 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         if "blocks" not in errors:
             rendered = actions.render_for_contact(account, shown, contact)
     except (MergeTagError, ConditionError) as exc:
-        # The unsaved edits cannot be rendered yet (an unknown merge tag, a
-        # rule on a missing field); the errors say why.
+        # The unsaved edits cannot be rendered yet, because of an unknown merge
+        # tag or a rule on a missing field. The errors show which.
         errors.setdefault("", []).append(str(exc))
     template = "campaigns/_partials/preview.html" if request.htmx else "campaigns/preview.html"  # type: ignore[attr-defined]
     return render(

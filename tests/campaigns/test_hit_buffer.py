@@ -90,7 +90,7 @@ def test_scanner_open_is_recorded_but_not_counted(account, mailbox, buffering):
     assert ContactEvent.objects.filter(contact=contact, kind="message_scanned").count() == 1
 
 
-def test_click_redirects_at_once_and_counts_after_the_drain(account, mailbox, person, buffering):
+def test_click_redirects_before_the_drain(account, mailbox, person, buffering):
     contact = make_contact(account, email="dana@example.com", first_name="דנה")
     blocks = [{"id": "b", "type": "button", "label": "לחנות", "url": "https://shop.example/"}]
     send_to(account, [contact], blocks=blocks)
@@ -165,9 +165,7 @@ def test_clicks_after_the_trap_are_a_scanners(account, mailbox, buffering):
     assert set(TrackingHit.objects.values_list("bot_reason", flat=True)) == {"trap_followed"}
 
 
-def test_entries_of_a_dead_drain_are_taken_over_once(
-    account, mailbox, person, buffering, monkeypatch
-):
+def test_dead_drain_entries_written_once(account, mailbox, person, buffering, monkeypatch):
     contact = make_contact(account, email="dana@example.com")
     send_to(account, [contact])
     person.get(pixel_path(mailbox.messages[0]))
@@ -186,7 +184,7 @@ def test_entries_of_a_dead_drain_are_taken_over_once(
     assert client.xpending(hit_buffer.STREAM_KEY, hit_buffer.GROUP)["pending"] == 0
 
 
-def test_without_a_drain_hits_are_written_in_the_request(account, mailbox, person):
+def test_no_drain_writes_hits_in_request(account, mailbox, person):
     contact = make_contact(account, email="dana@example.com")
     send_to(account, [contact])
 

@@ -42,9 +42,7 @@ def test_adding_a_sender_emails_a_hebrew_verification_link(owner_client, account
     assert verification_path(received).startswith("/senders/verify/")
 
 
-def test_opening_the_link_shows_a_page_and_only_the_button_verifies(
-    owner_client, client, account, mailbox
-):
+def test_verify_link_get_changes_nothing(owner_client, client, account, mailbox):
     actions.add_sender(account, name="חנות", email="news@shop.example.co.il")
     path = verification_path(mailbox.messages[0])
 
@@ -60,7 +58,7 @@ def test_opening_the_link_shows_a_page_and_only_the_button_verifies(
     assert Sender.objects.get(account=account).is_verified
 
 
-def test_a_forged_or_expired_link_verifies_nothing(client, account, mailbox, settings):
+def test_verify_link_forged_or_expired(client, account, mailbox, settings):
     sender = actions.add_sender(account, name="חנות", email="news@shop.example.co.il")
     path = verification_path(mailbox.messages[0])
 
@@ -76,7 +74,7 @@ def test_a_forged_or_expired_link_verifies_nothing(client, account, mailbox, set
     assert sender.verified_at is None
 
 
-def test_a_link_of_a_deleted_sender_does_not_verify_it_again(client, account, mailbox):
+def test_verify_link_of_deleted_sender(client, account, mailbox):
     first = actions.add_sender(account, name="חנות", email="news@shop.example.co.il")
     path = verification_path(mailbox.messages[0])
     actions.delete_sender(account, first)
@@ -213,7 +211,7 @@ def test_one_off_sender_name_keeps_the_verified_address(account, mailbox):
     assert account.default_sender_name == "חנות הפרחים"
 
 
-def test_choosing_a_sender_takes_its_name_and_reply_to(account, mailbox):
+def test_chosen_sender_gives_name_and_reply_to(account, mailbox):
     verified_sender(
         account, "sales@shop.example.co.il", "מכירות", reply_to="help@shop.example.co.il"
     )
@@ -229,7 +227,7 @@ def test_choosing_a_sender_takes_its_name_and_reply_to(account, mailbox):
     assert received["Reply-To"] == "help@shop.example.co.il"
 
 
-def test_new_account_writes_drafts_but_cannot_send_from_its_signup_address(account):
+def test_new_account_signup_address_unverified(account):
     contact = make_contact(account, email="dana@example.com")
     message = actions.save_message(
         account,
@@ -249,7 +247,7 @@ def test_new_account_writes_drafts_but_cannot_send_from_its_signup_address(accou
     assert any(account.default_sender_email in p for p in caught.value.errors["compliance"])
 
 
-def test_send_refuses_an_address_deleted_since_the_message_was_saved(account):
+def test_send_rejects_deleted_sender(account):
     contact = make_contact(account, email="dana@example.com")
     message = email_message(account, sender_email="news@shop.example.co.il")
     Sender.objects.filter(account=account, email="news@shop.example.co.il").delete()
@@ -308,7 +306,7 @@ def test_running_send_pauses_when_its_sender_loses_verification(account, mailbox
     assert send.error == ""
 
 
-def test_flow_delivery_from_an_unverified_address_fails_with_the_reason(account, mailbox):
+def test_flow_delivery_fails_for_unverified_sender(account, mailbox):
     contact = make_contact(account, email="dana@example.com")
     message = email_message(account, sender_email="news@shop.example.co.il")
     claim = actions.send_to_contacts(account, message, [contact])
@@ -323,7 +321,7 @@ def test_flow_delivery_from_an_unverified_address_fails_with_the_reason(account,
     assert "news@shop.example.co.il" in delivery.error
 
 
-def test_flow_step_is_refused_when_the_address_is_not_verified(account):
+def test_flow_step_rejects_unverified_sender(account):
     contact = make_contact(account, email="dana@example.com")
     message = email_message(account, sender_email="news@shop.example.co.il")
     Sender.objects.filter(email="news@shop.example.co.il").delete()
