@@ -127,7 +127,7 @@ class FlowTemplate:
 
     def steps(self) -> list[dict[str, str]]:
         """Return the nodes top to bottom, each with its label, type and category."""
-        nodes = sorted(self.graph["nodes"], key=lambda n: (n["position"]["y"], n["position"]["x"]))
+        nodes = sorted(self.graph["nodes"], key=lambda n: (n["position"]["y"], -n["position"]["x"]))
         return [
             {
                 "id": node["id"],

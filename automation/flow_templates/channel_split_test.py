@@ -96,7 +96,8 @@ TEMPLATE = FlowTemplate(
                 list_id="@list:bought_sms",
                 operation="add",
             ),
-            node("done", "exit", "סיום"),
+            node("done_mail", "exit", "סיום"),
+            node("done_text", "exit", "סיום"),
         ],
         [
             edge("signed_up", "split"),
@@ -107,9 +108,9 @@ TEMPLATE = FlowTemplate(
             edge("wait_mail", "bought_mail"),
             edge("wait_text", "bought_text"),
             edge("bought_mail", "list_mail", "yes"),
-            edge("bought_mail", "done", "no"),
+            edge("bought_mail", "done_mail", "no"),
             edge("bought_text", "list_text", "yes"),
-            edge("bought_text", "done", "no"),
+            edge("bought_text", "done_text", "no"),
         ],
     ),
 )

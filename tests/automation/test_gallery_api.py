@@ -28,6 +28,9 @@ def test_it_lists_every_template_in_english(api_client: Client) -> None:
     }
     assert split["creates"]["lists"] == ["קנו דרך מייל", "קנו דרך SMS"]
     assert listed["payment_reminder"]["creates"]["fields"] == ["invoice_date", "paid"]
+    # Top to bottom, and right to left within a row, as the canvas shows them.
+    steps = [step["id"] for step in listed["email_not_opened_sms"]["steps"]]
+    assert steps == ["signed_up", "welcome", "wait", "opened", "done", "nudge"]
 
 
 def test_it_makes_a_draft_flow_and_returns_it(api_client: Client, account) -> None:

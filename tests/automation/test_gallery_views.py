@@ -41,6 +41,16 @@ def test_cards_name_the_template_its_channels_and_steps(owner_client: Client, en
     assert ">Email<" in card
     assert ">SMS<" in card
     assert "המייל נפתח?" in card
+    assert "What it makes" in card
+    assert "הרשמה מדף הנחיתה" in card
+
+
+def test_cards_list_what_the_template_makes(owner_client: Client) -> None:
+    page = owner_client.get(INDEX).content.decode()
+
+    card = page.split('data-testid="template-payment_reminder"')[1].split("</article>")[0]
+    assert "תאריך חשבונית, שולם" in card
+    assert "תזכורת לתשלום חשבונית" in card
 
 
 def test_index_query_count(owner_client: Client, django_assert_max_num_queries) -> None:
