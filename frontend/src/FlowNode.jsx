@@ -1,4 +1,5 @@
-import { Handle, Position } from "@xyflow/react";
+import { useEffect } from "react";
+import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
 import { branchesOf } from "./graph.js";
 import { useCanvas } from "./context.js";
 import { summarize } from "./summary.js";
@@ -16,10 +17,17 @@ function branchLabel(nodeType, settings, branch, strings) {
 export default function FlowNode({ id, data, selected }) {
   const { typesByName, choices, strings, counts, problemsByNode, path, connected } = useCanvas();
   const nodeType = typesByName[data.kind];
+  const branches = nodeType ? branchesOf(nodeType, data.settings) : [];
+  const branchKey = branches.join("\n");
+  const updateNodeInternals = useUpdateNodeInternals();
+  // React Flow measures handles once; a split that gains or renames a
+  // branch must be measured again, or its new output cannot connect.
+  useEffect(() => {
+    updateNodeInternals(id);
+  }, [id, branchKey, updateNodeInternals]);
   if (!nodeType) {
     return <div className="fnode fnode-unknown">{data.kind}</div>;
   }
-  const branches = branchesOf(nodeType, data.settings);
   const live = counts[id];
   const problems = problemsByNode[id] ?? [];
   const onPath = path.nodes.has(id);

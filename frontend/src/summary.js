@@ -29,8 +29,16 @@ export function isShown(field, settings) {
   );
 }
 
+function durationOf(nodeType, settings) {
+  const unit = nodeType.fields.find((field) => field.name === "unit");
+  return `${settings.amount ?? "?"} ${optionLabel(unit, settings.unit ?? "days")}`;
+}
+
 export function summarize(nodeType, settings, choices, strings) {
   if (!nodeType) return "";
+  if (nodeType.type === "wait" && settings?.mode === "duration") {
+    return durationOf(nodeType, settings);
+  }
   const parts = [];
   for (const field of nodeType.fields) {
     if (!isShown(field, settings)) continue;

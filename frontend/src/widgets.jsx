@@ -172,6 +172,7 @@ export function BranchesEditor({ value, onChange, disabled }) {
             value={item.percent ?? ""}
             disabled={disabled}
             onChange={(event) => update(index, { percent: toInt(event.target.value) })}
+            data-testid={`split-percent-${index}`}
           />
           <span>%</span>
           {!disabled && items.length > 2 && (
@@ -181,7 +182,7 @@ export function BranchesEditor({ value, onChange, disabled }) {
           )}
         </div>
       ))}
-      <p className={total === 100 ? "help" : "field-error"}>
+      <p className={total === 100 ? "help is-complete" : "field-error"} data-testid="split-total">
         {strings.percent_total.replace("%(total)s", String(total)).replace("%%", "%")}
       </p>
       {!disabled && items.length < 5 && (
@@ -189,6 +190,7 @@ export function BranchesEditor({ value, onChange, disabled }) {
           type="button"
           className="secondary small"
           onClick={() => onChange([...items, { key: nextKey(), percent: 10 }])}
+          data-testid="split-add-branch"
         >
           {strings.add_branch}
         </button>

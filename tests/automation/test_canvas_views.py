@@ -4,7 +4,9 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from automation import actions
@@ -218,3 +220,20 @@ def test_check_of_valid_draft(owner_client: Client, account: Any) -> None:
     response = owner_client.post(reverse("automation:flow_check", kwargs={"pk": flow.pk}))
 
     assert response.json() == {"valid": True, "problems": []}
+
+
+def test_index_queries_do_not_grow_with_flows(
+    owner_client: Client, account: Any, django_assert_num_queries: Any
+) -> None:
+    actions.create_flow(account, {"name": "ראשונה"})
+    owner_client.get(reverse("automation:flow_index"))
+
+    with CaptureQueriesContext(connection) as one_flow:
+        owner_client.get(reverse("automation:flow_index"))
+    for number in range(3):
+        actions.create_flow(account, {"name": f"עוד {number}"})
+
+    with django_assert_num_queries(len(one_flow.captured_queries)):
+        response = owner_client.get(reverse("automation:flow_index"))
+
+    assert len(response.context["flows"]) == 4

@@ -381,3 +381,25 @@ def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
             {"type": "field", "field": "city", "op": "equals", "value": "חולון"},
         ],
     }
+
+    # A split has one output per branch, each labelled with its share.
+    split = drop(page, "split", 700, 60)
+    assert page.inner_text(f"[data-testid=branch-{split}-a]").startswith("a · 50%")
+    assert page.inner_text(f"[data-testid=branch-{split}-b]").startswith("b · 50%")
+    page.click("[data-testid=split-add-branch]")
+    page.fill("[data-testid=split-percent-0]", "40")
+    page.fill("[data-testid=split-percent-1]", "30")
+    page.fill("[data-testid=split-percent-2]", "30")
+    page.wait_for_selector("[data-testid=split-total].is-complete")
+    assert page.inner_text(f"[data-testid=branch-{split}-c]").startswith("c · 30%")
+    connect(page, split, "c", "gift")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("[data-testid=notice].notice-warn")
+    saved = Flow.objects.get(pk=flow.pk)
+    added = next(node for node in saved.graph["nodes"] if node["id"] == split)
+    assert added["settings"]["branches"] == [
+        {"key": "a", "percent": 40},
+        {"key": "b", "percent": 30},
+        {"key": "c", "percent": 30},
+    ]
+    assert {"source": split, "target": "gift", "branch": "c"} in saved.graph["edges"]
