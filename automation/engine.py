@@ -58,10 +58,8 @@ CLAIM_BATCH_SIZE = 500
 # Events read per match. Matching is in memory after one query for the
 # batch and one per flow with candidates.
 EVENT_BATCH_SIZE = 5000
-# Flows with due work share each claim batch: each account gets an equal
-# part, split equally between its flows, but never less than this many
-# rows per flow; with more flows than that allows, those waiting longest go
-# first and the others in the next batch (claim_due).
+# The minimum rows a flow with due work gets in a claim batch. When the
+# flows are too many for that, those waiting longest go first (claim_due).
 MIN_FLOW_SHARE = 10
 # A flow's share is claimed a quarter newest first, the rest oldest first,
 # so a contact enrolled now overtakes a backlog of its own flow too.
@@ -74,11 +72,11 @@ MAX_STEPS_PER_TICK = 50
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 30
 EVENTS_CURSOR = "events"
-# A gap in the event ids is given this long before its horizon is taken
-# (EventGaps); it only delays forgetting a gap, not matching its events.
+# Time a gap in the event ids waits before its horizon is taken
+# (EventGaps). It delays only forgetting the gap, never matching its events.
 GAP_GRACE = datetime.timedelta(seconds=10)
-# Gaps kept at most. Each is one index range read per match, and gaps
-# close within seconds unless a transaction stays open that long.
+# The maximum gaps kept. Each costs one index range read per match, and
+# gaps close within seconds unless a transaction stays open that long.
 MAX_EVENT_GAPS = 2000
 
 
@@ -188,9 +186,9 @@ def match_events(now: datetime.datetime | None = None) -> int:
         if cursor is None:
             return 0  # another worker is matching this moment
         gaps = EventGaps(cursor.gaps)
-        # Before reading, so a transaction seen finished here has its
-        # events visible to the reads below (each statement of a READ
-        # COMMITTED transaction takes a new snapshot).
+        # Checked before the reads: each statement of a READ COMMITTED
+        # transaction takes a new snapshot, so a transaction seen finished
+        # here has its events visible to the reads below.
         closed = gaps.closed()
         late = gaps.read() if gaps else []
         events = list(
@@ -252,13 +250,13 @@ class EventGaps:
     """Event ids below the cursor that were missing when it passed them.
 
     PostgreSQL hands out ids when rows are inserted, not when they commit,
-    so a transaction holding id 7 may commit after id 8 was read. Each gap
-    is read again on every match until it is closed: once every
+    so a transaction that took id 7 may commit after id 8 was read. Each
+    gap is read again on every match until it is closed: once every
     transaction that was open when it was seen has ended, its ids either
     committed (and were read) or never will. A gap's "horizon" is the next
-    transaction id taken GAP_GRACE_SECONDS after it was seen (a
-    transaction may take ids a moment before it gets a transaction id);
-    the gap is closed when the oldest running transaction is past it.
+    transaction id, taken GAP_GRACE after the gap was seen, because a
+    transaction may take ids a moment before it gets a transaction id. The
+    gap is closed when the oldest running transaction is past its horizon.
     SQLite commits one writer at a time in id order, so it keeps no gaps.
     """
 
@@ -481,6 +479,8 @@ def claim_due(now: datetime.datetime, limit: int) -> list[Enrollment]:
 
 def flow_shares(now: datetime.datetime, limit: int) -> dict[int, int]:
     """Return how many due enrollments to claim from each active flow with due work."""
+    # NOTE: this costs one index probe per active flow and batch. Tens of
+    # thousands of active flows would need a table of flows with due work.
     oldest = (
         Enrollment.objects.filter(flow=OuterRef("pk"), state__in=RUNNABLE_STATES, wake_at__lte=now)
         .order_by("wake_at")
@@ -499,7 +499,7 @@ def flow_shares(now: datetime.datetime, limit: int) -> dict[int, int]:
 def split_shares(due_flows: list[tuple[int, int]], limit: int) -> dict[int, int]:
     """Split limit equally between accounts, then between each account's flows.
 
-    due_flows holds (flow id, account id) pairs, the flow waiting longest
+    due_flows contains (flow id, account id) pairs, the flow waiting longest
     first. Each flow gets at least MIN_FLOW_SHARE, so when the flows are
     too many for one batch, the accounts and flows waiting longest go
     first; the others come first in a later batch.
@@ -723,16 +723,18 @@ def run_tick(now: datetime.datetime | None = None, max_batches: int = 20) -> boo
     """Fire date triggers, then match events and advance due enrollments in batches.
 
     Events are matched again before each batch, so a form submitted while
-    a backlog runs enrolls within one batch, not after the whole tick.
-    Without a given now, each batch reads the clock anew, so contacts
-    enrolled during the tick are due in its next batch. Return True if
-    due work remains.
+    a backlog runs enrolls within one batch, not after the whole tick, and
+    a backlog of events is read EVENT_BATCH_SIZE at a time without waiting
+    for the next tick. Without a given now, each batch reads the clock
+    anew, so contacts enrolled during the tick are due in its next batch.
+    Return True if events or due enrollments remain.
     """
     fire_date_triggers(now or timezone.now())
     for _batch in range(max_batches):
         batch_now = now or timezone.now()
-        match_events(batch_now)
-        if advance_due(batch_now) < CLAIM_BATCH_SIZE:
+        read = match_events(batch_now)
+        claimed = advance_due(batch_now)
+        if read < EVENT_BATCH_SIZE and claimed < CLAIM_BATCH_SIZE:
             return False
     return True
 

@@ -198,6 +198,8 @@ def deliver(step: Step, url: str, resolver: Resolver | None = None) -> int:
     body = json.dumps(payload_of(step), cls=DjangoJSONEncoder, ensure_ascii=False)
     key = f"smoove-flow-{step.enrollment_id}-{step.node_id}"
     try:
+        # NOTE: only the first address is tried; a host whose first address
+        # is down waits for the step's retry instead of using the next one.
         response = post_to_address(
             addresses[0],
             url,

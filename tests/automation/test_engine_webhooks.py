@@ -1,7 +1,8 @@
 """Webhook steps connect to the address the guard checked, never to a second DNS answer.
 
-The host names end in .test, which no resolver answers, so the requests can
-only reach the receivers here on 127.0.0.1 through the injected resolver.
+The host names end in .test, which RFC 6761 reserves for testing and public
+DNS does not delegate, so requests reach the receivers here on 127.0.0.1 only
+through the injected resolver.
 """
 
 import datetime
