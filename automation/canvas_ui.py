@@ -170,6 +170,8 @@ def _widget(type_: str, name: str, schema: dict[str, Any]) -> str:
         return "boolean"
     if "integer" in kinds:
         return "number"
+    # NOTE: the stores app keeps no product catalogue yet, so a product is
+    # typed as an ID or name rather than picked from a list.
     if schema.get("format") == "date":
         return "date"
     if name == "time":
@@ -300,7 +302,9 @@ def strings() -> dict[str, Any]:
         ],
         "states": {value: str(label) for value, label in FlowState.choices},
         "palette": _("Add a step"),
-        "palette_help": _("Drag a step onto the canvas, then connect it."),
+        "palette_help": _(
+            "Drag a step onto the canvas, or click it to add it in the middle, then connect it."
+        ),
         "save": _("Save draft"),
         "saving": _("Saving…"),
         "saved": _("Draft saved."),

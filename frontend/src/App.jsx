@@ -115,13 +115,11 @@ function Canvas({ config }) {
     event.dataTransfer.dropEffect = "move";
   }, []);
 
-  const onDrop = useCallback(
-    (event) => {
-      event.preventDefault();
-      const kind = event.dataTransfer.getData(DRAG_TYPE);
+  const addNode = useCallback(
+    (kind, screenPoint) => {
       const nodeType = typesByName[kind];
       if (!nodeType) return;
-      const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const at = screenToFlowPosition(screenPoint);
       history.remember();
       const id = newNodeId(kind, documentRef.current.nodes);
       setNodes((current) => [
@@ -138,6 +136,25 @@ function Canvas({ config }) {
       setDirty(true);
     },
     [history, screenToFlowPosition, typesByName],
+  );
+
+  const onDrop = useCallback(
+    (event) => {
+      event.preventDefault();
+      addNode(event.dataTransfer.getData(DRAG_TYPE), { x: event.clientX, y: event.clientY });
+    },
+    [addNode],
+  );
+
+  const paneRef = useRef(null);
+  const addInView = useCallback(
+    (kind) => {
+      const box = paneRef.current.getBoundingClientRect();
+      // A little off the middle each time, so that added steps do not stack.
+      const shift = (documentRef.current.nodes.length % 5) * 24;
+      addNode(kind, { x: box.left + box.width / 2 + shift, y: box.top + box.height / 3 + shift });
+    },
+    [addNode],
   );
 
   const updateNode = useCallback((id, patch) => {
@@ -495,8 +512,8 @@ function Canvas({ config }) {
           </div>
         )}
         <div className="fc-body">
-          {!readOnly && <Palette />}
-          <div className="fc-pane" dir="ltr" onDrop={readOnly ? undefined : onDrop} onDragOver={readOnly ? undefined : onDragOver} data-testid="pane">
+          {!readOnly && <Palette onAdd={addInView} />}
+          <div className="fc-pane" ref={paneRef} dir="ltr" onDrop={readOnly ? undefined : onDrop} onDragOver={readOnly ? undefined : onDragOver} data-testid="pane">
             <ReactFlow
               nodes={nodes}
               edges={shownEdges}

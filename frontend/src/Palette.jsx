@@ -2,7 +2,7 @@ import { useCanvas } from "./context.js";
 
 export const DRAG_TYPE = "application/x-smoove-node";
 
-export default function Palette() {
+export default function Palette({ onAdd }) {
   const { nodeTypes, categories, strings } = useCanvas();
   const onDragStart = (event, type) => {
     event.dataTransfer.setData(DRAG_TYPE, type);
@@ -26,6 +26,17 @@ export default function Palette() {
                   className={`fc-palette-item cat-${item.category}`}
                   draggable
                   onDragStart={(event) => onDragStart(event, item.type)}
+                  // Enter or a click adds the step in the middle of the view,
+                  // for those who do not drag.
+                  role="button"
+                  tabIndex={0}
+                  onClick={() => onAdd(item.type)}
+                  onKeyDown={(event) => {
+                    if (event.key === "Enter" || event.key === " ") {
+                      event.preventDefault();
+                      onAdd(item.type);
+                    }
+                  }}
                   title={item.description || item.label}
                   data-testid={`palette-${item.type}`}
                 >

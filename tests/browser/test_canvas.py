@@ -403,3 +403,10 @@ def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
         {"key": "c", "percent": 30},
     ]
     assert {"source": split, "target": "gift", "branch": "c"} in saved.graph["edges"]
+
+    # Without a mouse, Enter on a palette item adds the step to the view.
+    before = page.locator(".fnode").count()
+    page.focus("[data-testid=palette-exit]")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.fnode').length === {before + 1}")
+    page.wait_for_selector("[data-testid=settings-panel] h2:has-text('יציאה מהמסע')")
