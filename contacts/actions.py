@@ -378,6 +378,45 @@ def update_contact(
     if errors:
         raise ContactError(_("The contact was not saved."), errors)
 
+    with transaction.atomic():
+        # Read the row again under a lock: the caller's instance may be stale
+        # (an engine batch loads its contacts before stepping them), and
+        # changes must apply to the stored values, not overwrite later ones.
+        fresh = Contact.objects.select_for_update(no_key=True).get(account=account, pk=contact.pk)
+        changes = _apply_changes(fresh, values, system, custom_values, custom_fields)
+        if changes:
+            new_identity = identity_of(
+                account.identifier_policy, {identity_key: getattr(fresh, identity_key)}
+            )
+            if new_identity != fresh.identity:
+                clash = Contact.objects.filter(account=account, identity=new_identity).exclude(
+                    pk=fresh.pk
+                )
+                if clash.exists():
+                    raise ContactError(
+                        _("Another contact already has this value."),
+                        {identity_key: _("Another contact already has this value.")},
+                    )
+                fresh.identity = new_identity
+            fresh.updated_at = timezone.now()
+            # identity is saved even when unchanged: it is one column, and
+            # listing it always keeps the update_fields logic simple.
+            columns = [key for key in changes if key in SYSTEM_FIELD_KEYS]
+            fresh.save(update_fields=[*columns, "fields", "identity", "updated_at"])
+            record_event(account, fresh, EventKind.UPDATED, {"source": source, "changes": changes})
+    for name in (*SYSTEM_FIELD_KEYS, "fields", "identity", "updated_at"):
+        setattr(contact, name, getattr(fresh, name))
+    return contact
+
+
+def _apply_changes(
+    contact: Contact,
+    values: dict[str, Any],
+    system: dict[str, Any],
+    custom_values: dict[str, Any],
+    custom_fields: dict[str, Any],
+) -> dict[str, list[Any]]:
+    """Set the changed values on the contact and return them as [old, new] by key."""
     changes: dict[str, list[Any]] = {}
     for key in (set(values) | set(system)) & SYSTEM_FIELD_KEYS:
         new = system.get(key, None if key == "birthday" else "")
@@ -395,27 +434,8 @@ def update_contact(
                     stored.pop(key, None)
                 else:
                     stored[key] = new_value
-    if not changes:
-        return contact
     contact.fields = stored
-    new_identity = identity_of(
-        account.identifier_policy, {identity_key: getattr(contact, identity_key)}
-    )
-    with transaction.atomic():
-        if new_identity != contact.identity:
-            clash = Contact.objects.filter(account=account, identity=new_identity).exclude(
-                pk=contact.pk
-            )
-            if clash.exists():
-                raise ContactError(
-                    _("Another contact already has this value."),
-                    {identity_key: _("Another contact already has this value.")},
-                )
-            contact.identity = new_identity
-        contact.updated_at = timezone.now()
-        contact.save()
-        record_event(account, contact, EventKind.UPDATED, {"source": source, "changes": changes})
-    return contact
+    return changes
 
 
 def record_event(

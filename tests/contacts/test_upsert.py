@@ -164,3 +164,33 @@ def test_free_plan_keeps_contacts_past_the_limit(db):
 
     set_plan(account, "paid", None)
     assert not Contact.objects.filter(account=account, over_plan=True).exists()
+
+
+@pytest.mark.django_db
+def test_update_from_stale_instance_keeps_newer_values(account):
+    contact = actions.upsert_contact(
+        account, {"email": "stale@example.com", "city": "חיפה"}, source="api"
+    ).contact
+    stale = Contact.objects.get(pk=contact.pk)
+    actions.update_contact(account, contact, {"first_name": "נועה"}, source="manual")
+
+    actions.update_contact(account, stale, {"city": "חולון"}, source="automation")
+
+    stored = Contact.objects.get(pk=contact.pk)
+    assert stored.first_name == "נועה"
+    assert stored.city == "חולון"
+    assert stale.first_name == "נועה"
+
+
+@pytest.mark.django_db
+def test_update_from_stale_instance_keeps_other_custom_fields(account):
+    for key in ("paid", "invoice_date"):
+        actions.create_custom_field(account, key=key, label=key, type="text")
+    contact = actions.upsert_contact(account, {"email": "inv@example.com"}, source="api").contact
+    stale = Contact.objects.get(pk=contact.pk)
+    actions.update_contact(account, contact, {"invoice_date": "2026-12-01"}, source="api")
+
+    actions.update_contact(account, stale, {"paid": "yes"}, source="automation")
+
+    stored = Contact.objects.get(pk=contact.pk)
+    assert stored.fields == {"invoice_date": "2026-12-01", "paid": "yes"}
