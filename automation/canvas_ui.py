@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from automation.models import FlowState
+from automation.models import FlowState, ReentryPolicy
 from automation.nodes import REGISTRY, Category
 from automation.nodes.base import NEXT, NO, YES
 from campaigns import queries as campaign_queries
@@ -301,6 +301,12 @@ def strings() -> dict[str, Any]:
             _("Sunday"),
         ],
         "states": {value: str(label) for value, label in FlowState.choices},
+        "reentry_choices": [
+            {"value": value, "label": str(label)} for value, label in ReentryPolicy.choices
+        ],
+        "flow_settings": _("Flow settings"),
+        "reentry": _("A contact may enter"),
+        "reentry_days": _("Days before a contact may enter again"),
         "palette": _("Add a step"),
         "palette_help": _(
             "Drag a step onto the canvas, or click it to add it in the middle, then connect it."

@@ -11,13 +11,14 @@ import {
   useReactFlow,
 } from "@xyflow/react";
 import { makeApi } from "./api.js";
-import { CanvasContext } from "./context.js";
+import { CanvasContext, useCanvas } from "./context.js";
 import DryRun from "./DryRun.jsx";
 import FlowNode from "./FlowNode.jsx";
 import { NODE_KIND, edgeId, newNodeId, pruneEdges, toEdge, toFlow, toGraph } from "./graph.js";
 import { useHistory } from "./history.js";
 import Palette, { DRAG_TYPE } from "./Palette.jsx";
 import SettingsPanel from "./SettingsPanel.jsx";
+import { toInt } from "./widgets.jsx";
 
 const NODE_COMPONENTS = { [NODE_KIND]: FlowNode };
 const COUNTS_EVERY_MS = 3000;
@@ -29,6 +30,42 @@ const CHANGES_THAT_EDIT = new Set(["position", "remove", "add", "replace"]);
 function isTyping(target) {
   const tag = target?.tagName;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target?.isContentEditable;
+}
+
+// The flow's re-entry policy: once ever, every time, or once per so many days.
+function FlowSettings({ value, disabled, onChange }) {
+  const { strings } = useCanvas();
+  return (
+    <section className="fc-flow-settings" data-testid="flow-settings">
+      <h2>{strings.flow_settings}</h2>
+      <label htmlFor="flow-reentry">{strings.reentry}</label>
+      <select
+        id="flow-reentry"
+        value={value.reentry}
+        disabled={disabled}
+        onChange={(event) => onChange({ ...value, reentry: event.target.value })}
+      >
+        {strings.reentry_choices.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+      {value.reentry === "once_per_days" && (
+        <>
+          <label htmlFor="flow-reentry-days">{strings.reentry_days}</label>
+          <input
+            id="flow-reentry-days"
+            type="number"
+            min="1"
+            value={value.reentry_days ?? ""}
+            disabled={disabled}
+            onChange={(event) => onChange({ ...value, reentry_days: toInt(event.target.value) })}
+          />
+        </>
+      )}
+    </section>
+  );
 }
 
 function Canvas({ config }) {
@@ -43,6 +80,10 @@ function Canvas({ config }) {
   const [nodes, setNodes] = useState(initial.nodes);
   const [edges, setEdges] = useState(initial.edges);
   const [name, setName] = useState(config.flow.name);
+  const [reentry, setReentry] = useState({
+    reentry: config.flow.reentry,
+    reentry_days: config.flow.reentry_days,
+  });
   const [flowState, setFlowState] = useState({
     state: config.flow.state,
     label: config.flow.state_label,
@@ -281,11 +322,11 @@ function Canvas({ config }) {
 
   const saveDraft = useCallback(async () => {
     const graph = toGraph(documentRef.current.nodes, documentRef.current.edges);
-    const flow = await api.patch(urls.flow, { name, graph });
+    const flow = await api.patch(urls.flow, { name, graph, ...reentry });
     applyFlow(flow);
     setDirty(false);
     return flow;
-  }, [api, applyFlow, name, urls.flow]);
+  }, [api, applyFlow, name, reentry, urls.flow]);
 
 
   const run = useCallback(
@@ -480,7 +521,7 @@ function Canvas({ config }) {
             </div>
           )}
           <div className="fc-commands">
-            {dirty && !readOnly && <span className="fc-dirty">{strings.unsaved}</span>}
+            {dirty && !readOnly && <span className="fc-dirty" data-testid="unsaved">{strings.unsaved}</span>}
             <a href={urls.versions} className="button secondary small" data-testid="versions-link">
               {strings.versions}
             </a>
@@ -565,6 +606,14 @@ function Canvas({ config }) {
               />
             ) : (
               <>
+                <FlowSettings
+                  value={reentry}
+                  disabled={readOnly}
+                  onChange={(next) => {
+                    setReentry(next);
+                    setDirty(true);
+                  }}
+                />
                 <p className="help">{strings.live_counts}</p>
                 {/* The dry run walks the draft, so a published version offers none. */}
                 {!readOnly && (

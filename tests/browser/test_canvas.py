@@ -382,6 +382,16 @@ def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
         ],
     }
 
+    # The flow's own settings sit in the side panel when no step is chosen.
+    page.click("[data-testid=settings-close]")
+    page.select_option("#flow-reentry", "once_per_days")
+    page.fill("#flow-reentry-days", "30")
+    page.wait_for_selector("[data-testid=unsaved]")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("[data-testid=unsaved]", state="detached")
+    saved = Flow.objects.get(pk=flow.pk)
+    assert (saved.reentry, saved.reentry_days) == ("once_per_days", 30)
+
     # A split has one output per branch, each labelled with its share.
     split = drop(page, "split", 700, 60)
     assert page.inner_text(f"[data-testid=branch-{split}-a]").startswith("a · 50%")
