@@ -320,6 +320,8 @@ function Canvas({ config }) {
     setFlowState({ state: flow.state, label: strings.states[flow.state] ?? flow.state, version: flow.version });
   }, [strings]);
 
+  // NOTE: a save overwrites the draft without checking whether another tab
+  // changed it since it was loaded; the last save wins.
   const saveDraft = useCallback(async () => {
     const graph = toGraph(documentRef.current.nodes, documentRef.current.edges);
     const flow = await api.patch(urls.flow, { name, graph, ...reentry });
