@@ -62,7 +62,8 @@ class AccountSettingsForm(forms.ModelForm):
         fields = (
             "name",
             "default_sender_name",
-            "default_sender_email",
+            # The default address is chosen among verified senders on the
+            # senders page, so it is not typed here.
             "time_zone",
             "language",
             "identifier_policy",

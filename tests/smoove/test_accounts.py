@@ -138,6 +138,16 @@ def test_owner_changes_sender_and_time_zone(owner_client, account):
 
 
 @pytest.mark.django_db
+def test_settings_form_cannot_set_sender_address(owner_client, account):
+    before = account.default_sender_email
+
+    owner_client.post("/settings/", settings_form(account, default_sender_email="any@else.example"))
+
+    account.refresh_from_db()
+    assert account.default_sender_email == before
+
+
+@pytest.mark.django_db
 def test_identifier_change_rekeys_contacts(owner_client, account):
     contact_actions.upsert_contact(
         account, {"email": "a@example.com", "external_id": "A-1"}, source="api"
