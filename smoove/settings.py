@@ -206,6 +206,12 @@ CAMPAIGNS_MAX_PER_MINUTE = {
     "sms": env_int("CAMPAIGNS_SMS_PER_MINUTE", 60),
     "whatsapp": env_int("CAMPAIGNS_WHATSAPP_PER_MINUTE", 60),
 }
+# The share of those limits one smoove account may take per minute, so that
+# one tenant's newsletter cannot use a shared provider account's whole quota.
+CAMPAIGNS_ACCOUNT_MAX_PER_MINUTE = {
+    channel: env_int(f"CAMPAIGNS_ACCOUNT_{channel.upper()}_PER_MINUTE", limit)
+    for channel, limit in CAMPAIGNS_MAX_PER_MINUTE.items()
+}
 
 # Celery. Without REDIS_URL the broker is a folder on disk, so the demo runs
 # a real worker and beat with no services installed.
