@@ -349,6 +349,7 @@ def strings() -> dict[str, Any]:
         "dry_run_search": _("Search contacts by name, email or phone"),
         "dry_run_clear": _("Clear the path"),
         "dry_run_empty": _("No contact found."),
+        "dry_run_no_path": _("No path: the saved draft has no trigger that leads anywhere."),
         "dry_run_result": _("The highlighted path is what %(contact)s would go through now."),
         "new_message": _("New message"),
         "edit_message": _("Edit message"),

@@ -404,6 +404,7 @@ function Canvas({ config }) {
         pathEdges.add(edgeId(steps[index].node_id, steps[index].outcome, steps[index + 1].node_id));
       }
       setPath({ nodes: pathNodes, edges: pathEdges });
+      return steps;
     },
     [api, dirty, readOnly, saveDraft, urls.dry_run],
   );

@@ -9,11 +9,18 @@ function contactName(contact) {
 }
 
 export default function DryRun({ onRun, onClear, active }) {
-  const { api, urls, strings } = useCanvas();
+  const { api, urls, strings, typesByName } = useCanvas();
+  const describe = (step) => {
+    const label = typesByName[step.type]?.label ?? step.type;
+    if (step.outcome === "failed") return `${label}: ${strings.failed} (${step.detail?.error ?? ""})`;
+    if (step.outcome === "exit") return label;
+    return `${label}: ${strings.branches[step.outcome] ?? step.outcome}`;
+  };
   const [query, setQuery] = useState("");
   const [found, setFound] = useState([]);
   const [searched, setSearched] = useState(false);
   const [chosen, setChosen] = useState(null);
+  const [steps, setSteps] = useState([]);
   const [error, setError] = useState("");
 
   useEffect(() => {
@@ -41,7 +48,7 @@ export default function DryRun({ onRun, onClear, active }) {
     setFound([]);
     setQuery("");
     try {
-      await onRun(contact);
+      setSteps(await onRun(contact));
     } catch {
       setError(strings.server_error);
     }
@@ -71,6 +78,9 @@ export default function DryRun({ onRun, onClear, active }) {
         </ul>
       )}
       {searched && found.length === 0 && <p className="help">{strings.dry_run_empty}</p>}
+      {chosen && steps.length === 0 && !error && (
+        <p className="help" data-testid="dry-run-no-path">{strings.dry_run_no_path}</p>
+      )}
       {active && chosen && (
         <p className="fc-dryrun-result" data-testid="dry-run-result">
           {strings.dry_run_result.replace("%(contact)s", contactName(chosen))}{" "}
@@ -79,12 +89,20 @@ export default function DryRun({ onRun, onClear, active }) {
             className="link"
             onClick={() => {
               setChosen(null);
+              setSteps([]);
               onClear();
             }}
           >
             {strings.dry_run_clear}
           </button>
         </p>
+      )}
+      {active && chosen && steps.length > 0 && (
+        <ol className="fc-dryrun-steps" data-testid="dry-run-steps">
+          {steps.map((step, index) => (
+            <li key={index}>{describe(step)}</li>
+          ))}
+        </ol>
       )}
       {error && <p className="field-error">{error}</p>}
     </section>

@@ -327,6 +327,8 @@ def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
     page.wait_for_selector("[data-testid=node-gift][data-on-path=true]")
     assert page.get_attribute("[data-testid=node-plain]", "data-on-path") == "false"
     assert page.get_attribute("[data-testid=node-t]", "data-on-path") == "true"
+    steps = page.locator("[data-testid=dry-run-steps] li").all_inner_texts()
+    assert steps == ["איש הקשר נוצר: הבא", "סטטוס איש קשר: כן", "יציאה מהמסע"]
     yes_edge = page.locator(".react-flow__edge[data-testid='rf__edge-vip:yes->gift']")
     no_edge = page.locator(".react-flow__edge[data-testid='rf__edge-vip:no->plain']")
     assert "on-path" in (yes_edge.get_attribute("class") or "")
