@@ -8,6 +8,7 @@ import {
   ReactFlowProvider,
   applyEdgeChanges,
   applyNodeChanges,
+  useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
 import { makeApi } from "./api.js";
@@ -25,6 +26,15 @@ const COUNTS_EVERY_MS = 3000;
 // Half a node's size, so that a dropped node is centred under the pointer.
 const DROP_OFFSET = { x: 110, y: 30 };
 const NO_PATH = { nodes: new Set(), edges: new Set() };
+// The minimap's colours, matching the category colours in canvas.css.
+const CATEGORY_COLOURS = {
+  trigger: "#1c7c54",
+  action: "#5b3cc4",
+  wait: "#9a6700",
+  condition: "#0b6bcb",
+  split: "#b5447a",
+  exit: "#5f6b7a",
+};
 const CHANGES_THAT_EDIT = new Set(["position", "remove", "add", "replace"]);
 
 function isTyping(target) {
@@ -109,6 +119,18 @@ function Canvas({ config }) {
     setDirty(true);
   }, []);
   const history = useHistory(getDocument, setDocument);
+
+  // Fit the loaded graph once every node has its size. React Flow's own
+  // fitView prop fitted before all nodes were measured, and on an empty
+  // canvas it would move the view under the first dropped node.
+  const nodesInitialized = useNodesInitialized();
+  const fitted = useRef(initial.nodes.length === 0);
+  useEffect(() => {
+    if (nodesInitialized && !fitted.current) {
+      fitted.current = true;
+      fitView({ padding: 0.2, maxZoom: 1 });
+    }
+  }, [fitView, nodesInitialized]);
 
   // Editing ------------------------------------------------------------
 
@@ -573,15 +595,15 @@ function Canvas({ config }) {
               nodesDraggable={!readOnly}
               nodesConnectable={!readOnly}
               deleteKeyCode={readOnly ? null : ["Backspace", "Delete"]}
-              // On an empty canvas, fitting would move the view under the
-              // first dropped node, so later drops would land elsewhere.
-              fitView={initial.nodes.length > 0}
-              fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
               minZoom={0.2}
               maxZoom={2}
             >
               <Background gap={20} />
-              <MiniMap pannable zoomable />
+              <MiniMap
+                pannable
+                zoomable
+                nodeColor={(node) => CATEGORY_COLOURS[typesByName[node.data.kind]?.category] ?? "#ccc"}
+              />
               <Controls showInteractive={false} />
               {nodes.length === 0 && !readOnly && <div className="fc-empty">{strings.empty_canvas}</div>}
             </ReactFlow>
