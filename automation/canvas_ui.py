@@ -2,9 +2,9 @@
 
 Every text the canvas shows comes from here, translated for the request's
 language, so the JavaScript bundle contains no translatable text. The side
-panel is generated from each node type's settings JSON Schema; the table
-below adds what a schema cannot say: which account objects a setting picks
-from, a translated label, and when a setting applies.
+panel is generated from each node type's settings JSON Schema. The tables
+below add what a schema cannot express: which account objects a setting
+picks from, a translated label, and when a setting applies.
 """
 
 from typing import Any

@@ -25,9 +25,11 @@ export default function FlowNode({ id, data, selected }) {
   useEffect(() => {
     updateNodeInternals(id);
   }, [id, branchKey, updateNodeInternals]);
+
   if (!nodeType) {
     return <div className="fnode fnode-unknown">{data.kind}</div>;
   }
+
   const live = counts[id];
   const problems = problemsByNode[id] ?? [];
   const onPath = path.nodes.has(id);
@@ -40,6 +42,7 @@ export default function FlowNode({ id, data, selected }) {
     branches.length ? "" : "no-branches",
   ];
   const summary = summarize(nodeType, data.settings, choices, strings);
+
   return (
     <div
       className={classes.join(" ")}

@@ -55,9 +55,9 @@ export function toGraph(nodes, edges) {
 }
 
 export function newNodeId(kind, nodes) {
-  const taken = new Set(nodes.map((node) => node.id));
+  const usedIds = new Set(nodes.map((node) => node.id));
   let number = nodes.length + 1;
-  while (taken.has(`${kind}_${number}`)) number += 1;
+  while (usedIds.has(`${kind}_${number}`)) number += 1;
   return `${kind}_${number}`;
 }
 

@@ -149,8 +149,8 @@ export function BranchesEditor({ value, onChange, disabled }) {
   const update = (index, patch) =>
     onChange(items.map((item, at) => (at === index ? { ...item, ...patch } : item)));
   const nextKey = () => {
-    const taken = new Set(items.map((item) => item.key));
-    for (const letter of "abcdefghij") if (!taken.has(letter)) return letter;
+    const usedKeys = new Set(items.map((item) => item.key));
+    for (const letter of "abcdefghij") if (!usedKeys.has(letter)) return letter;
     return `b${items.length + 1}`;
   };
   return (
