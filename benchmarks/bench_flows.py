@@ -127,6 +127,10 @@ def _build_account() -> tuple[Any, Any, Any]:
     account.default_sender_name = "חנות"
     account.default_sender_email = "news@bench.example"
     account.save(update_fields=["default_sender_name", "default_sender_email"])
+    # Email leaves only from verified sender addresses.
+    campaign_actions.add_verified_sender(
+        account, name="חנות", email="news@bench.example", make_default=True
+    )
     contact_actions.create_custom_field(account, label="קבוצה", key="group", type="text")
     for start in range(0, CONTACTS, CONTACT_BATCH):
         contacts = Contact.objects.bulk_create(
@@ -272,6 +276,35 @@ class Visitor:
             if sent_at is not None
         ]
 
+    def stages(self, emails: list[str]) -> dict[str, list[float]]:
+        """Return, per stage, the seconds each sample spent in it.
+
+        submit: the request until its form_submitted event; match: the
+        event until a tick enrolled the contact; step: the enrollment until
+        the batch that ran the send step, which claims the delivery and
+        queues its task; deliver: that batch until sent_at, mostly the wait
+        in the sends queue.
+        """
+        from automation.models import Enrollment, StepRecord
+        from campaigns.models import Delivery
+        from contacts.models import ContactEvent
+
+        found: dict[str, list[float]] = {"submit": [], "match": [], "step": [], "deliver": []}
+        for email in emails:
+            event = ContactEvent.objects.filter(contact__email=email, kind="form_submitted").first()
+            enrollment = Enrollment.objects.filter(contact__email=email).first()
+            step = StepRecord.objects.filter(enrollment=enrollment, node_id="mail").first()
+            delivery = Delivery.objects.filter(message=self.message, address=email).first()
+            if event is None or enrollment is None or step is None or delivery is None:
+                continue
+            if delivery.sent_at is None:
+                continue
+            found["submit"].append(event.occurred_at.timestamp() - self.submitted[email])
+            found["match"].append((enrollment.entered_at - event.occurred_at).total_seconds())
+            found["step"].append((step.executed_at - enrollment.entered_at).total_seconds())
+            found["deliver"].append((delivery.sent_at - step.executed_at).total_seconds())
+        return found
+
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -342,6 +375,16 @@ def run_flow_load(
         if not wait_for(lambda: visitor.latencies(idle) is not None, SAMPLE_TIMEOUT_SECONDS):
             raise SystemExit("A form submitted to the idle engine got no email within 60 seconds.")
         idle_latencies = visitor.latencies(idle) or []
+        for label, samples in (("loaded", loaded), ("idle", idle)):
+            stages = visitor.stages(samples)
+            print(
+                f"bench: flow_form_to_email_stages {label} p50 "
+                + " ".join(
+                    f"{name}={1000 * percentile(values, 0.5):.0f}ms"
+                    for name, values in stages.items()
+                    if values
+                )
+            )
     finally:
         stop_worker(worker)
     return steps, seconds, loaded_latencies, idle_latencies
