@@ -118,6 +118,7 @@ def test_shares_keep_a_minimum_and_serve_the_longest_waiting_flows_first():
     assert set(shares.values()) == {engine.MIN_FLOW_SHARE}
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_ticks_at_once_claim_disjoint_enrollments(api_client, account):
     # Given a backlog of more than one batch,
