@@ -208,9 +208,11 @@ CAMPAIGNS_MAX_PER_MINUTE = {
 }
 # The share of those limits one smoove account may take per minute, so that
 # one tenant's newsletter cannot use a shared provider account's whole quota.
+# A channel left out here is capped by its provider limit alone.
 CAMPAIGNS_ACCOUNT_MAX_PER_MINUTE = {
-    channel: env_int(f"CAMPAIGNS_ACCOUNT_{channel.upper()}_PER_MINUTE", limit)
-    for channel, limit in CAMPAIGNS_MAX_PER_MINUTE.items()
+    channel: env_int(f"CAMPAIGNS_ACCOUNT_{channel.upper()}_PER_MINUTE", 0)
+    for channel in CAMPAIGNS_MAX_PER_MINUTE
+    if os.environ.get(f"CAMPAIGNS_ACCOUNT_{channel.upper()}_PER_MINUTE")
 }
 
 # Celery. Without REDIS_URL the broker is a folder on disk, so the demo runs
