@@ -113,8 +113,8 @@ def choice_labels() -> dict[str, dict[str, str]]:
         "status": {
             "sent": _("Was sent"),
             "not_sent": _("Was not sent yet"),
-            "opened": _("Opened"),
-            "not_opened": _("Did not open"),
+            "opened": pgettext("flow condition", "Opened"),
+            "not_opened": pgettext("flow condition", "Did not open"),
             "clicked": _("Clicked a link"),
             "not_clicked": _("Did not click a link"),
             "clicked_link": _("Clicked a specific link"),
@@ -132,7 +132,10 @@ def choice_labels() -> dict[str, dict[str, str]]:
             "fixed": _("A fixed date"),
         },
         "unit": {"minutes": _("Minutes"), "hours": _("Hours"), "days": _("Days")},
-        "activity": {"opened": _("Opened"), "clicked": _("Clicked a link")},
+        "activity": {
+            "opened": pgettext("flow condition", "Opened"),
+            "clicked": _("Clicked a link"),
+        },
         "operator": {
             "more_days_since": _("More days since the date than"),
             "fewer_days_since": _("Fewer days since the date than"),
@@ -142,10 +145,10 @@ def choice_labels() -> dict[str, dict[str, str]]:
             "after": _("After the date"),
         },
         "operation": {
-            "set": _("Set"),
-            "clear": _("Clear"),
-            "add": _("Add"),
-            "remove": _("Remove"),
+            "set": pgettext("field operation", "Set"),
+            "clear": pgettext("field operation", "Clear"),
+            "add": pgettext("field operation", "Add"),
+            "remove": pgettext("field operation", "Remove"),
             "increment": _("Increase by"),
         },
         "match": {"all": _("All rules"), "any": _("Any rule")},
@@ -277,7 +280,11 @@ def strings() -> dict[str, Any]:
     """Return every UI string of the canvas, translated."""
     return {
         "branches": branch_labels(),
-        "channels": {"email": _("Email"), "sms": _("SMS"), "whatsapp": _("WhatsApp")},
+        "channels": {
+            "email": pgettext("channel", "Email"),
+            "sms": _("SMS"),
+            "whatsapp": _("WhatsApp"),
+        },
         "rule_ops": {
             "equals": _("equals"),
             "not_equals": _("does not equal"),
@@ -372,7 +379,7 @@ def strings() -> dict[str, Any]:
         "rule_field": _("Field"),
         "rule_list": _("List"),
         "rule_value": _("Value"),
-        "rule_value2": _("and"),
+        "rule_value2": pgettext("between two values", "and"),
         "add_branch": _("Add a branch"),
         "branch_key": _("Branch name"),
         "percent": _("Percent"),
