@@ -57,7 +57,9 @@ def other_connection() -> Iterator[psycopg.Connection[Any]]:
 
 
 def new_contact(account: Account, email: str) -> Contact:
-    return contact_actions.upsert_contact(account, {"email": email}, source="test").contact
+    contact = contact_actions.upsert_contact(account, {"email": email}, source="test").contact
+    assert contact is not None
+    return contact
 
 
 def insert_visit(other: psycopg.Connection[Any], contact: Contact) -> int:

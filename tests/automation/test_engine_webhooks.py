@@ -96,6 +96,7 @@ def webhook_flow(api_client, account, url: str) -> None:
     contact = contact_actions.upsert_contact(
         account, {"email": "w@example.com"}, source="test"
     ).contact
+    assert contact is not None
     contact_actions.record_event(account, contact, "custom", {"name": "visit"})
 
 
