@@ -424,6 +424,10 @@ def _mjml_document(message: Message, builder: _Builder, *, rtl: bool) -> str:
         '<mj-button background-color="#5b3cc4" color="#ffffff" font-size="16px" '
         'border-radius="6px" inner-padding="12px 24px" />',
         f'<mj-section direction="{direction}" background-color="#ffffff" />',
+        # MJML columns default to direction:ltr, which would lay Hebrew text
+        # out left to right (punctuation at the wrong end) despite the
+        # document's dir attribute.
+        f'<mj-column direction="{direction}" />',
         "</mj-attributes>",
         f"<mj-preview>{preheader}</mj-preview>" if preheader else "",
         '</mj-head><mj-body background-color="#f4f4f7">',

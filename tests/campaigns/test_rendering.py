@@ -58,6 +58,28 @@ def test_html_is_responsive_rtl_inlined(account):
 
 
 @pytest.mark.django_db
+def test_hebrew_columns_lay_text_right_to_left(account):
+    contact = make_contact(account, email="dana@example.com", first_name="דנה")
+    blocks = [
+        {"id": "h", "type": "heading", "text": "שלום, חברים!"},
+        {
+            "id": "c",
+            "type": "columns",
+            "columns": [
+                [{"id": "c1", "type": "text", "text": "ימין."}],
+                [{"id": "c2", "type": "text", "text": "שמאל."}],
+            ],
+        },
+    ]
+    message = email_message(account, blocks=blocks)
+
+    rendered = actions.render_for_contact(account, message, contact)
+
+    assert "direction:ltr" not in rendered.html.replace(" ", "")
+    assert "direction:rtl" in rendered.html.replace(" ", "")
+
+
+@pytest.mark.django_db
 def test_marketer_text_is_escaped_and_not_a_template(account):
     contact = make_contact(account, email="dana@example.com", first_name="<b>דנה</b>")
     blocks = [
