@@ -117,6 +117,9 @@ CHANNEL_LABELS = dict(Channel.choices)
 REASON_LABELS = dict(SuppressionReason.choices)
 # Event data shown with every kind: where the change came from.
 SOURCE_KEYS = ("source", "source_ref")
+# Keys of message events that _message_details words, or that only join rows
+# (send, delivery and link ids) and mean nothing to a marketer.
+MESSAGE_DATA_KEYS = ("message_id", "channel", "url", "send_id", "delivery_id", "link_id")
 GENERIC_DETAIL_LIMIT = 10
 TIMELINE_LIMIT = 200
 GENERIC_VALUE_LIMIT = 200
@@ -156,6 +159,22 @@ def _short(value: Any) -> str:
     if len(text) > GENERIC_VALUE_LIMIT:
         return text[:GENERIC_VALUE_LIMIT] + "…"
     return text
+
+
+def _message_details(data: dict[str, Any], message_names: dict[int, str]) -> list[str]:
+    """Name the message, channel and link of a message event, or return nothing."""
+    message_id = data.get("message_id")
+    name = message_names.get(message_id) if isinstance(message_id, int) else None
+    if name is None:
+        return []
+    details = [_("Message: %(name)s") % {"name": name}]
+    if data.get("channel"):
+        details.append(
+            _("Channel: %(channel)s") % {"channel": _label_of(CHANNEL_LABELS, data["channel"])}
+        )
+    if data.get("url"):
+        details.append(_("Link: %(url)s") % {"url": _short(data["url"])})
+    return details
 
 
 def _generic_details(data: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
@@ -243,6 +262,7 @@ def describe_event(
     specs: dict[str, FieldSpec],
     list_names: dict[int, str],
     form_names: dict[int, str] | None = None,
+    message_names: dict[int, str] | None = None,
 ) -> TimelineEntry:
     """Describe one event for the timeline. Unknown kinds show their name and data."""
     data = event.data if isinstance(event.data, dict) else {"data": event.data}
@@ -287,7 +307,10 @@ def describe_event(
         return _describe_form_submission(event, data, specs, list_names, form_names or {})
 
     if kind in OTHER_APP_TITLES:
-        return TimelineEntry(event, str(OTHER_APP_TITLES[kind]), _generic_details(data))
+        details = _message_details(data, message_names or {})
+        shown = MESSAGE_DATA_KEYS if details else ()
+        details += _generic_details(data, skip=shown)
+        return TimelineEntry(event, str(OTHER_APP_TITLES[kind]), details)
 
     text = _("Event “%(kind)s”") % {"kind": kind}
     return TimelineEntry(event, text, _generic_details(data))
@@ -296,13 +319,17 @@ def describe_event(
 def timeline_entries(
     account: Account, contact: Contact, catalog: list[FieldSpec]
 ) -> list[TimelineEntry]:
+    from campaigns import queries as campaign_queries  # campaigns depends on contacts.
     from forms import queries as form_queries  # forms depends on contacts.
 
     events = list(queries.timeline(contact, limit=TIMELINE_LIMIT))
     list_ids: set[Any] = set()
     form_ids: set[Any] = set()
+    message_ids: set[Any] = set()
     for event in events:
         data = event.data if isinstance(event.data, dict) else {}
+        if event.kind in OTHER_APP_TITLES:
+            message_ids.add(data.get("message_id"))
         if event.kind in (EventKind.LIST_JOINED, EventKind.LIST_LEFT):
             list_ids.add(data.get("list_id"))
         elif event.kind == "form_submitted":
@@ -319,8 +346,16 @@ def timeline_entries(
         .filter(pk__in=[pk for pk in form_ids if isinstance(pk, int)])
         .values_list("pk", "name")
     )
+    message_names = dict(
+        campaign_queries.messages_of_account(account)
+        .filter(pk__in=[pk for pk in message_ids if isinstance(pk, int)])
+        .values_list("pk", "name")
+    )
     specs = {spec.key: spec for spec in catalog}
-    return [describe_event(event, account, specs, list_names, form_names) for event in events]
+    return [
+        describe_event(event, account, specs, list_names, form_names, message_names)
+        for event in events
+    ]
 
 
 # Pages.

@@ -371,3 +371,28 @@ def test_card_describes_a_form_submission_in_words(owner_client, account, englis
     assert "Hidden field Source: facebook" in page
     assert "Lists: Newsletter" in page
     assert "form_id" not in page
+
+
+def test_timeline_names_the_message_of_message_events(owner_client, account, contact):
+    from tests.campaigns.conftest import email_message
+
+    message = email_message(account, name="מבצע חורף")
+    actions.record_event(
+        account,
+        contact,
+        "message_clicked",
+        {
+            "message_id": message.pk,
+            "delivery_id": 7,
+            "link_id": 3,
+            "url": "https://shop.example.co.il/winter",
+        },
+    )
+
+    timeline = timeline_text(card(owner_client, contact).content.decode())
+
+    assert "Clicked a link in a message" in timeline
+    assert "Message: מבצע חורף" in timeline
+    assert "Link: https://shop.example.co.il/winter" in timeline
+    assert "delivery_id" not in timeline
+    assert "link_id" not in timeline
