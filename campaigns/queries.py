@@ -24,6 +24,21 @@ def messages_of_account(account: Account) -> QuerySet[Message]:
     return Message.objects.filter(account=account)
 
 
+def flow_sent_counts(account: Account, message_ids: list[int]) -> dict[int, int]:
+    """Return how many contacts flows sent each message to, by message id."""
+    rows = (
+        Delivery.objects.filter(
+            account=account,
+            message_id__in=message_ids,
+            send__isnull=True,
+            status=DeliveryStatus.SENT,
+        )
+        .values("message_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["message_id"]: row["count"] for row in rows}
+
+
 def get_message_for_account(account: Account, pk: int | str) -> Message:
     found = Message.objects.filter(account=account, pk=pk).first() if str(pk).isdigit() else None
     if found is None:

@@ -48,8 +48,16 @@ def _account(request: HttpRequest) -> Any:
 def index(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     rows = []
-    for message in queries.messages_of_account(account)[:200]:
-        rows.append({"message": message, "last_send": queries.sends_of_message(message).first()})
+    shown = list(queries.messages_of_account(account)[:200])
+    by_flows = queries.flow_sent_counts(account, [message.pk for message in shown])
+    for message in shown:
+        rows.append(
+            {
+                "message": message,
+                "last_send": queries.sends_of_message(message).first(),
+                "flow_sent": by_flows.get(message.pk, 0),
+            }
+        )
     return render(
         request,
         "campaigns/index.html",

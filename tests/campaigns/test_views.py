@@ -20,6 +20,20 @@ def test_message_list_shows_the_accounts_messages(owner_client, account):
 
 
 @pytest.mark.django_db
+def test_message_list_counts_flow_sends(owner_client, account, mailbox, english):
+    from campaigns import sending
+
+    message = email_message(account, name="ברוכים הבאים")
+    contact = make_contact(account, email="flow@example.com")
+    claim = actions.send_to_contacts(account, message, [contact])
+    sending.deliver_claimed(message, claim.token)
+
+    body = owner_client.get(reverse("campaigns:index")).content.decode()
+
+    assert "Sent by flows to 1 contact" in body
+
+
+@pytest.mark.django_db
 def test_create_email_from_a_starter_template(owner_client, account):
     response = owner_client.post(
         reverse("campaigns:create"), {"name": "חדש", "channel": "email", "starter": "newsletter"}
