@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import actions, queries, senders, sending, whatsapp
+from campaigns import blocks as block_rules
 from campaigns.actions import CampaignError
 from campaigns.merge import MergeTagError
 from campaigns.models import Message, Send, SendStatus, SkipReason
@@ -174,6 +175,46 @@ def _whatsapp_variables(data: QueryDict) -> dict[str, dict[str, str]]:
     return whatsapp.normalized_variables(variables)
 
 
+def _labelled_errors(message: Message, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Key a message's errors by what the marketer sees (Subject, Block 2) instead of field keys."""
+    fixed = {
+        "name": _("Name"),
+        "subject": _("Subject"),
+        "preheader": _("Preheader"),
+        "text": _("Text"),
+        "sender_name": _("Sender"),
+        "sender_email": _("Sender"),
+        "reply_to": _("Reply-to address"),
+        "compliance": _("Advertising rules"),
+        "blocks": _("Content"),
+    }
+    kinds = _editor_labels()
+    positions: dict[str, str] = {}
+    if isinstance(message.blocks, list):
+        for number, block in enumerate(block_rules.iter_blocks(message.blocks), start=1):
+            if isinstance(block, dict):
+                positions[str(block.get("id"))] = _("Block %(number)s (%(kind)s)") % {
+                    "number": number,
+                    "kind": kinds.get(str(block.get("type")), block.get("type")),
+                }
+    labelled: dict[str, list[str]] = {}
+    for where, problems in errors.items():
+        head, _dot, _rest = where.partition(".")
+        block_id = head.removeprefix("block:")
+        if head in fixed:
+            label = str(fixed[head])
+        elif block_id in positions:
+            label = positions[block_id]
+        elif head == "subject_rules":
+            label = _("Alternative subject")
+        elif head.startswith("whatsapp") or head.startswith("wa_"):
+            label = _("WhatsApp template")
+        else:
+            label = where
+        labelled.setdefault(label, []).extend(problems)
+    return labelled
+
+
 def _editor_labels() -> dict[str, str]:
     """Return the block editor's texts, translated here because the editor is JavaScript."""
     return {
@@ -269,7 +310,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The message was saved."))
             return redirect("campaigns:edit", pk=message.pk)
     context = _editor_context(request, message)
-    context["errors"] = errors
+    context["errors"] = _labelled_errors(message, errors)
     return render(request, "campaigns/edit.html", context, status=400 if errors else 200)
 
 
@@ -331,7 +372,9 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     except (MergeTagError, ConditionError) as exc:
         # The unsaved edits cannot be rendered yet, because of an unknown merge
         # tag or a rule on a missing field. The errors show which.
-        errors.setdefault("", []).append(str(exc))
+        # The same problem is usually listed already, by field.
+        if not errors:
+            errors.setdefault("", []).append(str(exc))
     template = "campaigns/_partials/preview.html" if request.htmx else "campaigns/preview.html"  # type: ignore[attr-defined]
     return render(
         request,
@@ -341,7 +384,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "rendered": rendered,
             "contact": contact,
             "device": device,
-            "preview_errors": errors,
+            "preview_errors": _labelled_errors(shown, errors),
             "sms_length": measure(rendered.text)
             if rendered is not None and message.channel != Channel.EMAIL
             else None,

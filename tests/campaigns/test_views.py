@@ -73,6 +73,26 @@ def test_editor_saves_blocks_and_reports_unknown_tags(owner_client, account):
 
 
 @pytest.mark.django_db
+def test_editor_names_blocks_and_fields_in_errors(owner_client, account, english):
+    message = email_message(account)
+    url = reverse("campaigns:edit", args=[message.pk])
+    blocks = [
+        {"id": "h1", "type": "heading", "text": "שלום"},
+        {"id": "b7", "type": "text", "text": "שלום [[עיר מגורים]]"},
+    ]
+
+    rejected = owner_client.post(
+        url,
+        {"name": "n", "subject": "[[nope]]", "blocks": json.dumps(blocks), "is_advertising": "on"},
+    )
+
+    body = rejected.content.decode()
+    assert '<span class="pill warn">Subject</span>' in body
+    assert '<span class="pill warn">Block 2 (Text)</span>' in body
+    assert ">block:b7" not in body
+
+
+@pytest.mark.django_db
 def test_editor_page_lists_fields_for_the_merge_picker(owner_client, account):
     message = email_message(account)
 
