@@ -158,3 +158,25 @@ def test_compose_preview_send_and_outbox(
     assert "פסקה על מוצר X" in kept["uri@example.com"].html
     assert "פסקה על מוצר X" not in kept["yael@example.com"].html
     assert kept["uri@example.com"].subject == "פרסומת: שלום אורי"
+
+
+def test_editor_warns_before_leaving_unsaved_edits(page, owner, sender_account):
+    from tests.campaigns.conftest import email_message
+
+    message = email_message(sender_account, name="טיוטה")
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    sign_in(page, owner.email)
+    page.goto(f"/campaigns/{message.pk}/")
+    page.fill("#id_subject", "פרסומת: נושא שלא נשמר")
+    page.goto("/campaigns/")
+    page.remove_listener("dialog", answer)
+
+    assert dialogs == ["beforeunload"]
+    message.refresh_from_db()
+    assert message.subject != "פרסומת: נושא שלא נשמר"

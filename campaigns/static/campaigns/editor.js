@@ -8,6 +8,25 @@
   const form = document.getElementById("message-form");
   if (!form) return;
 
+  // Warn before leaving the page with edits that were not saved. The text
+  // comes from the browser: it no longer shows a page's own wording.
+  let dirty = false;
+  const markDirty = () => {
+    dirty = true;
+  };
+  form.addEventListener("input", markDirty);
+  form.addEventListener("change", markDirty);
+  form.addEventListener("drop", markDirty);
+  form.addEventListener("click", (event) => {
+    if (event.target.closest("button[type=button]")) markDirty();
+  });
+  form.addEventListener("submit", () => {
+    dirty = false;
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (dirty) event.preventDefault();
+  });
+
   let lastFocused = null;
   form.addEventListener("focusin", (event) => {
     const target = event.target;
