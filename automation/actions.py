@@ -79,7 +79,7 @@ def activate_flow(account: Account, flow: Flow) -> Flow:
     """
     if flow.state == FlowState.ARCHIVED:
         raise FlowError(_("An archived flow cannot be activated."))
-    problems = graphs.validate_graph(account, flow.graph)
+    problems = graphs.activation_problems(account, flow.graph)
     if problems:
         raise FlowError(_("The flow cannot be activated."), problems)
     with transaction.atomic():

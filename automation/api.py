@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from automation import actions, engine, queries
 from automation.actions import FlowError
+from automation.graph import activation_problems
 from automation.models import Flow, FlowVersion
 from automation.nodes import REGISTRY
 from automation.nodes.base import NEXT
@@ -168,9 +169,7 @@ class FlowValidateView(EnglishAPIView):
     def post(self, request: Request, pk: int) -> Response:
         account = account_of(request)
         flow = queries.get_flow_for_account(account, pk)
-        from automation.graph import validate_graph
-
-        problems = validate_graph(account, flow.graph)
+        problems = activation_problems(account, flow.graph)
         return Response(
             {"valid": not problems, "problems": [problem.as_dict() for problem in problems]}
         )

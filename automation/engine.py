@@ -702,11 +702,9 @@ def _flush_sends(batch: Batch) -> list[Enrollment]:
             with transaction.atomic():
                 claim = campaign_actions.send_to_contacts(message.account, message, contacts)
         except CampaignError as exc:
-            reasons = "; ".join(
-                f"{key}: {' '.join(str(m) for m in messages)}"
-                for key, messages in exc.errors.items()
-                if messages
-            )
+            # The error keys name fields and checks ("compliance") for code;
+            # the marketer reads only the messages.
+            reasons = " ".join(str(m) for messages in exc.errors.values() for m in messages)
             for enrollment in enrollments:
                 _park(enrollment, f"{exc} {reasons}".strip())
             continue

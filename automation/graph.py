@@ -16,8 +16,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from automation.nodes import REGISTRY, Category
+from automation.nodes import REGISTRY, Category, base
 from automation.nodes.base import NEXT, References
+from campaigns import actions as campaign_actions
 from campaigns import queries as campaign_queries
 from contacts import queries as contact_queries
 from forms import queries as form_queries
@@ -69,8 +70,20 @@ def outgoing(graph: dict[str, Any]) -> dict[str, dict[str, str]]:
     return ways
 
 
+def activation_problems(account: Account, graph: Any) -> list[Problem]:
+    """Return every problem that stops the graph from being published and run.
+
+    These are the graph's own problems and, on each send step, what would
+    stop its message from being sent.
+    """
+    problems = validate_graph(account, graph)
+    if not _check_shape(graph):
+        problems += _check_messages(account, nodes_by_id(graph))
+    return problems
+
+
 def validate_graph(account: Account, graph: Any) -> list[Problem]:
-    """Return every problem that stops the graph from being published."""
+    """Return every problem of the graph's shape, settings and references."""
     problems = _check_shape(graph)
     if problems:
         return problems
@@ -93,6 +106,38 @@ def validate_graph(account: Account, graph: Any) -> list[Problem]:
     problems += _check_edges(graph, nodes)
     problems += _check_reachable(graph, nodes, triggers)
     problems += _check_cycles(graph, nodes)
+    return problems
+
+
+def _check_messages(account: Account, nodes: dict[str, dict[str, Any]]) -> list[Problem]:
+    """Report, on each send step, what would stop its message from being sent now.
+
+    The engine sends through campaigns.actions.send_to_contacts, which
+    refuses a message with these problems and parks every contact that
+    reaches the step. Reporting them here stops activation instead.
+    """
+    steps: dict[int, list[str]] = defaultdict(list)
+    for node_id, node in nodes.items():
+        if node["type"] != "send_message":
+            continue
+        message_id = base.int_setting(node.get("settings") or {}, "message_id")
+        # A missing or foreign message is reported by the node's own check.
+        if message_id is not None:
+            steps[message_id].append(node_id)
+    if not steps:
+        return []
+    problems = []
+    for message in campaign_queries.messages_of_account(account).filter(pk__in=steps):
+        found = [
+            problem
+            for messages in campaign_actions.validate_message(account, message).values()
+            for problem in messages
+        ]
+        for problem in campaign_actions.compliance_problems(account, message):
+            if problem not in found:
+                found.append(problem)
+        for node_id in steps[message.pk]:
+            problems += [Problem(problem, node_id) for problem in found]
     return problems
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from automation import actions, canvas_ui, queries
 from automation.actions import FlowError
-from automation.graph import validate_graph
+from automation.graph import activation_problems
 from automation.models import Flow, FlowState, FlowVersion
 from smoove.decorators import account_required
 
@@ -141,7 +141,7 @@ def flow_check(request: HttpRequest, pk: int) -> JsonResponse:
     """
     account = _account(request)
     flow = queries.get_flow_for_account(account, pk)
-    problems = validate_graph(account, flow.graph)
+    problems = activation_problems(account, flow.graph)
     return JsonResponse(
         {"valid": not problems, "problems": [problem.as_dict() for problem in problems]}
     )

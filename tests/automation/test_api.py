@@ -1,8 +1,9 @@
 """The flows API: validation messages, activation, counts, paths and the node catalogue."""
 
 import pytest
+from django.utils import translation
 
-from automation.models import Flow, FlowState
+from automation.models import Enrollment, EnrollmentState, Flow, FlowState
 from contacts import actions as contact_actions
 from lists import actions as list_actions
 from tests.automation.conftest import create_flow, edge, node, run_engine
@@ -237,3 +238,68 @@ def test_contact_card_include_shows_path(api_client, account):
     assert flow.name in html
     assert "Exited" in html
     assert html.count("<li>") == 1
+
+
+def advertising_email(account, subject):
+    from campaigns import actions as campaign_actions
+
+    campaign_actions.add_verified_sender(
+        account, name="חנות הפרחים", email="dana@flowers.example.co.il", make_default=True
+    )
+    return campaign_actions.save_message(
+        account,
+        None,
+        {
+            "name": "תודה",
+            "subject": subject,
+            "is_advertising": True,
+            "blocks": [{"id": "t1", "type": "text", "text": "שלום"}],
+        },
+        channel="email",
+    )
+
+
+def test_unsendable_message_is_a_problem_of_its_step(api_client, account):
+    message = advertising_email(account, "תודה שנרשמת!")
+
+    found = problems_of(
+        api_client,
+        [node("t", "form_submitted"), node("mail", "send_message", message_id=message.pk)],
+        [edge("t", "mail")],
+    )
+
+    assert found == {("mail", "An advertising email's subject must begin with the word “פרסומת”.")}
+
+
+def test_sendable_message_passes_validation(api_client, account):
+    message = advertising_email(account, "פרסומת: תודה שנרשמת!")
+
+    found = problems_of(
+        api_client,
+        [node("t", "form_submitted"), node("mail", "send_message", message_id=message.pk)],
+        [edge("t", "mail")],
+    )
+
+    assert found == set()
+
+
+def test_parked_send_gives_reason_without_error_keys(api_client, account):
+    message = advertising_email(account, "פרסומת: תודה")
+    flow = create_flow(
+        api_client,
+        [node("t", "contact_created"), node("mail", "send_message", message_id=message.pk)],
+        [edge("t", "mail")],
+    )
+    message.subject = "תודה"
+    message.save(update_fields=["subject"])
+    contact_actions.upsert_contact(account, {"email": "c@example.com"}, source="test")
+
+    with translation.override("en"):
+        run_engine()
+
+    enrollment = Enrollment.objects.get(flow=flow)
+    assert enrollment.state == EnrollmentState.PARKED
+    assert enrollment.parked_reason == (
+        "The message cannot be sent. "
+        "An advertising email's subject must begin with the word “פרסומת”."
+    )

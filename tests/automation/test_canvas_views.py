@@ -237,3 +237,34 @@ def test_index_queries_do_not_grow_with_flows(
         response = owner_client.get(reverse("automation:flow_index"))
 
     assert len(response.context["flows"]) == 4
+
+
+def test_check_names_unsendable_message_in_hebrew(owner_client: Client, account: Any) -> None:
+    campaign_actions.add_verified_sender(
+        account, name="חנות הפרחים", email="dana@flowers.example.co.il", make_default=True
+    )
+    message = campaign_actions.save_message(
+        account,
+        None,
+        {"name": "תודה", "subject": "תודה שנרשמת!", "is_advertising": True},
+        channel="email",
+    )
+    flow = actions.create_flow(
+        account,
+        {
+            "name": "הרשמה",
+            "graph": {
+                "nodes": [
+                    {"id": "t", "type": "form_submitted"},
+                    {"id": "mail", "type": "send_message", "settings": {"message_id": message.pk}},
+                ],
+                "edges": [{"source": "t", "target": "mail", "branch": "next"}],
+            },
+        },
+    )
+
+    response = owner_client.post(reverse("automation:flow_check", kwargs={"pk": flow.pk}))
+
+    problems = response.json()["problems"]
+    assert [problem["node"] for problem in problems] == ["mail"]
+    assert problems[0]["message"] == "הנושא של מייל פרסומת חייב להתחיל במילה “פרסומת”."

@@ -552,12 +552,23 @@ def test_it_refuses_an_unknown_template(account) -> None:
 
 
 @pytest.mark.django_db
-def test_missing_sender_parks_send_step(account) -> None:
+def test_missing_sender_stops_activation(account) -> None:
     account.default_sender_email = ""
     account.save(update_fields=["default_sender_email"])
+    flow = create_flow_from_template(account, "email_not_opened_sms")
 
+    with pytest.raises(actions.FlowError) as caught:
+        actions.activate_flow(account, flow)
+
+    assert {problem.node for problem in caught.value.problems} == {"welcome"}
+
+
+@pytest.mark.django_db
+def test_sender_removed_after_activation_parks_send_step(account, verified_sender) -> None:
     flow = create_flow_from_template(account, "email_not_opened_sms")
     actions.activate_flow(account, flow)
+    account.default_sender_email = ""
+    account.save(update_fields=["default_sender_email"])
     form = form_queries.get_form_for_account(
         account, graphs.nodes_by_id(flow.graph)["signed_up"]["settings"]["form_id"]
     )

@@ -5,6 +5,7 @@ from django.test import Client
 
 from automation.flow_templates import REGISTRY
 from automation.models import Flow
+from campaigns import actions as campaign_actions
 from contacts import actions as contact_actions
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,10 @@ def test_it_lists_every_template_in_english(api_client: Client) -> None:
 
 
 def test_it_makes_a_draft_flow_and_returns_it(api_client: Client, account) -> None:
+    # Activation checks that the messages can be sent, from a verified sender.
+    campaign_actions.add_verified_sender(
+        account, name=account.name, email=account.default_sender_email, make_default=True
+    )
     response = api_client.post("/api/v1/flow-templates/source_followup/use/")
 
     assert response.status_code == 201
