@@ -126,6 +126,27 @@ def pause_flow(account: Account, flow: Flow) -> Flow:
     return flow
 
 
+def resume_flow(account: Account, flow: Flow) -> Flow:
+    """Run a paused flow again on its published version; the draft stays unpublished.
+
+    Only activate_flow publishes the draft, so a marketer can resume
+    without taking edits made during the pause live.
+    """
+    changed = Flow.objects.filter(
+        account=account, pk=flow.pk, state=FlowState.PAUSED, current_version__isnull=False
+    ).update(state=FlowState.ACTIVE, updated_at=timezone.now())
+    if not changed:
+        raise FlowError(_("Only a paused flow can be resumed."))
+    logger.info("flow resumed", extra={"account_id": account.pk, "flow_id": flow.pk})
+    flow.refresh_from_db()
+    return flow
+
+
+def has_unpublished_changes(flow: Flow) -> bool:
+    """Return whether the draft differs from the published version (or nothing is published)."""
+    return flow.current_version is None or flow.current_version.graph != flow.graph
+
+
 def archive_flow(account: Account, flow: Flow) -> Flow:
     """End the flow: contacts still in it leave, and it cannot be activated again."""
     now = timezone.now()

@@ -43,6 +43,9 @@ class EnglishAPIView(APIView):
 class FlowSerializer(serializers.ModelSerializer[Flow]):
     graph = serializers.JSONField(required=False, help_text=GRAPH_HELP)
     version = serializers.SerializerMethodField()
+    unpublished_changes = serializers.SerializerMethodField(
+        help_text="Whether the draft differs from the published version."
+    )
 
     class Meta:
         model = Flow
@@ -54,13 +57,24 @@ class FlowSerializer(serializers.ModelSerializer[Flow]):
             "reentry_days",
             "graph",
             "version",
+            "unpublished_changes",
             "created_at",
             "updated_at",
         )
-        read_only_fields = ("id", "state", "version", "created_at", "updated_at")
+        read_only_fields = (
+            "id",
+            "state",
+            "version",
+            "unpublished_changes",
+            "created_at",
+            "updated_at",
+        )
 
     def get_version(self, flow: Flow) -> int | None:
         return flow.current_version.number if flow.current_version else None
+
+    def get_unpublished_changes(self, flow: Flow) -> bool:
+        return actions.has_unpublished_changes(flow)
 
 
 class DryRunSerializer(serializers.Serializer[Any]):
@@ -177,7 +191,7 @@ class FlowValidateView(EnglishAPIView):
 
 @extend_schema(tags=["flows"])
 class FlowControlView(EnglishAPIView):
-    """Activate (publishing a version), pause, archive, or retry parked contacts."""
+    """Activate (publishing a version), pause, resume, archive, or retry parked contacts."""
 
     verb = ""
 
@@ -192,6 +206,8 @@ class FlowControlView(EnglishAPIView):
                 flow = actions.activate_flow(account, flow)
             elif self.verb == "pause":
                 flow = actions.pause_flow(account, flow)
+            elif self.verb == "resume":
+                flow = actions.resume_flow(account, flow)
             elif self.verb == "archive":
                 flow = actions.archive_flow(account, flow)
             else:
@@ -208,7 +224,9 @@ class FlowCountsView(EnglishAPIView):
         description=(
             'Per node id: {"entered", "waiting", "failed", "branches": {branch: count}}, '
             "over every version of the flow. A trigger's entered count is the number of "
-            "enrollments it started."
+            'enrollments it started. A node with failed (parked) contacts also has "reasons": '
+            'up to three distinct reasons, newest first, as [{"reason", "count"}].'
+            " POST retry-parked/ runs the failed steps again."
         ),
         responses={200: dict, 404: NOT_FOUND},
     )

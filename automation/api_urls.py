@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("flows/<int:pk>/pause/", api.FlowControlView.as_view(verb="pause"), name="api_flow_pause"),
     path(
+        "flows/<int:pk>/resume/",
+        api.FlowControlView.as_view(verb="resume"),
+        name="api_flow_resume",
+    ),
+    path(
         "flows/<int:pk>/archive/",
         api.FlowControlView.as_view(verb="archive"),
         name="api_flow_archive",

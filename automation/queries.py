@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from automation import commerce
@@ -20,6 +20,9 @@ from contacts import queries as contact_queries
 from contacts.models import Contact, ContactEvent
 from lists.conditions import compile_conditions
 from smoove.models import Account
+
+# The canvas shows this many distinct reasons for a step's parked contacts.
+PARKED_REASONS_SHOWN = 3
 
 # NOTE: the contacts app has no query for events by kind and data, so the
 # reads below filter ContactEvent directly, as forms.queries.has_submitted
@@ -94,7 +97,11 @@ def contact_matches(account: Account, contact: Contact, conditions: dict[str, An
 
 
 def node_counts(flow: Flow) -> dict[str, dict[str, Any]]:
-    """Return, per node id: entered, waiting, parked, and how many went each way."""
+    """Return, per node id: entered, waiting, parked, and how many went each way.
+
+    A node with parked contacts also gets "reasons": its most recent
+    distinct parked reasons, newest first, each with how many it parked.
+    """
     counts: dict[str, dict[str, Any]] = {}
 
     def entry(node_id: str) -> dict[str, Any]:
@@ -127,12 +134,16 @@ def node_counts(flow: Flow) -> dict[str, dict[str, Any]]:
         node["entered"] += row["n"]
     parked = (
         Enrollment.objects.filter(flow=flow, state=EnrollmentState.PARKED)
-        .values("node_id")
-        .annotate(n=Count("id"))
-        .order_by()
+        .values("node_id", "parked_reason")
+        .annotate(n=Count("id"), latest=Max("id"))
+        .order_by("-latest")
     )
     for row in parked:
-        entry(row["node_id"])["failed"] += row["n"]
+        node = entry(row["node_id"])
+        node["failed"] += row["n"]
+        reasons = node.setdefault("reasons", [])
+        if len(reasons) < PARKED_REASONS_SHOWN:
+            reasons.append({"reason": row["parked_reason"], "count": row["n"]})
     return counts
 
 

@@ -33,4 +33,5 @@ def routes(public: Any, account_level: Any, object_bound: Any) -> dict[str, Any]
         "automation:flow_versions": object_bound(flow_pk),
         "automation:flow_version": object_bound(version_kwargs),
         "api_flow_versions": object_bound(flow_pk),
+        "api_flow_resume": object_bound(flow_pk),
     }

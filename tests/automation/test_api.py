@@ -303,3 +303,79 @@ def test_parked_send_gives_reason_without_error_keys(api_client, account):
         "The message cannot be sent. "
         "An advertising email's subject must begin with the word “פרסומת”."
     )
+
+
+def test_resume_keeps_published_version_and_draft(api_client, account):
+    flow = create_flow(
+        api_client, [node("t", "contact_created"), node("x", "exit")], [edge("t", "x")]
+    )
+    api_client.post(f"/api/v1/flows/{flow.pk}/pause/")
+    edited = {"nodes": [node("t", "contact_created")], "edges": []}
+    api_client.patch(
+        f"/api/v1/flows/{flow.pk}/", {"graph": edited}, content_type="application/json"
+    )
+
+    resumed = api_client.post(f"/api/v1/flows/{flow.pk}/resume/")
+
+    assert resumed.status_code == 200
+    assert resumed.json()["state"] == "active"
+    assert resumed.json()["version"] == 1
+    assert resumed.json()["unpublished_changes"] is True
+    flow.refresh_from_db()
+    assert flow.versions.count() == 1
+    assert flow.graph == edited
+
+
+def test_resume_of_active_flow_is_refused(api_client, account):
+    flow = create_flow(
+        api_client, [node("t", "contact_created"), node("x", "exit")], [edge("t", "x")]
+    )
+
+    resumed = api_client.post(f"/api/v1/flows/{flow.pk}/resume/")
+
+    assert resumed.status_code == 400
+    assert resumed.json()["detail"] == "Only a paused flow can be resumed."
+
+
+def test_outsider_cannot_resume_flow(api_client, outsider_api_client):
+    flow = create_flow(
+        api_client, [node("t", "contact_created"), node("x", "exit")], [edge("t", "x")]
+    )
+    api_client.post(f"/api/v1/flows/{flow.pk}/pause/")
+
+    resumed = outsider_api_client.post(f"/api/v1/flows/{flow.pk}/resume/")
+
+    assert resumed.status_code == 404
+    assert Flow.objects.get(pk=flow.pk).state == FlowState.PAUSED
+
+
+def test_counts_give_parked_reasons_and_retry_clears_them(api_client, account):
+    message = advertising_email(account, "פרסומת: תודה")
+    flow = create_flow(
+        api_client,
+        [node("t", "contact_created"), node("mail", "send_message", message_id=message.pk)],
+        [edge("t", "mail")],
+    )
+    message.subject = "תודה"
+    message.save(update_fields=["subject"])
+    for email in ("a@example.com", "b@example.com"):
+        contact_actions.upsert_contact(account, {"email": email}, source="test")
+    with translation.override("en"):
+        run_engine()
+
+    counts = api_client.get(f"/api/v1/flows/{flow.pk}/counts/").json()["nodes"]
+    message.subject = "פרסומת: תודה"
+    message.save(update_fields=["subject"])
+    retried = api_client.post(f"/api/v1/flows/{flow.pk}/retry-parked/")
+    after = api_client.get(f"/api/v1/flows/{flow.pk}/counts/").json()["nodes"]
+
+    assert counts["mail"]["failed"] == 2
+    assert counts["mail"]["reasons"] == [
+        {
+            "reason": "The message cannot be sent. "
+            "An advertising email's subject must begin with the word “פרסומת”.",
+            "count": 2,
+        }
+    ]
+    assert retried.status_code == 200
+    assert "mail" not in after
