@@ -7,10 +7,11 @@ below add what a schema cannot express: which account objects a setting
 picks from, a translated label, and when a setting applies.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from automation.models import FlowState, ReentryPolicy
 from automation.nodes import REGISTRY, Category
@@ -69,6 +70,23 @@ NEW_NODE_SETTINGS: dict[str, dict[str, Any]] = {
 DATE_FIELDS_ONLY = {("wait", "field"), ("date_reached", "field"), ("date_status", "field")}
 # The list picker of list_membership offers static lists only.
 STATIC_LISTS_ONLY = {("list_membership", "list_id")}
+
+
+# A number of each CLDR plural category. The app picks the category of a
+# count with Intl.PluralRules and shows the form ngettext gave for its
+# sample here.
+# NOTE: right for Hebrew and English; a language whose gettext plural rule
+# splits a CLDR category (3 and 4 against 5, say) would need more samples.
+PLURAL_SAMPLES = {"one": 1, "two": 2, "few": 3, "many": 20, "other": 5}
+
+
+def plural_forms(translate: Callable[[int], str]) -> dict[str, str]:
+    """Return translate's text for each CLDR plural category, "%(count)s" kept unfilled.
+
+    translate is an ngettext call with literal texts, so that makemessages
+    finds them.
+    """
+    return {category: translate(number) for category, number in PLURAL_SAMPLES.items()}
 
 
 def setting_labels() -> dict[str, str]:
@@ -276,9 +294,65 @@ def account_choices(account: Account) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def counted_strings() -> dict[str, dict[str, str]]:
+    """Return the canvas's texts that change with a count, in every plural form."""
+    return {
+        "minutes": plural_forms(lambda n: ngettext("%(count)s minute", "%(count)s minutes", n)),
+        "hours": plural_forms(lambda n: ngettext("%(count)s hour", "%(count)s hours", n)),
+        "days": plural_forms(lambda n: ngettext("%(count)s day", "%(count)s days", n)),
+        "contacts": plural_forms(lambda n: ngettext("%(count)s contact", "%(count)s contacts", n)),
+        "steps_with_problems": plural_forms(
+            lambda n: ngettext(
+                "%(count)s step has problems, marked in red:",
+                "%(count)s steps have problems, marked in red:",
+                n,
+            )
+        ),
+    }
+
+
+def aria_labels() -> dict[str, str]:
+    """Return React Flow's accessibility texts (its ariaLabelConfig), translated.
+
+    "%(x)s", "%(y)s" and "%(direction)s" in the moved-step message and
+    "%(source)s" and "%(target)s" in the connection label are filled in by
+    the app.
+    """
+    return {
+        "node.a11yDescription.default": _(
+            "Press Enter or Space to select a step. Press Delete to remove it and Escape to cancel."
+        ),
+        "node.a11yDescription.keyboardDisabled": _(
+            "Press Enter or Space to select a step. Then move it with the arrow keys. "
+            "Press Delete to remove it and Escape to cancel."
+        ),
+        "node.a11yDescription.ariaLiveMessage": _(
+            "Moved the selected step %(direction)s. New position: x %(x)s, y %(y)s."
+        ),
+        "edge.a11yDescription.default": _(
+            "Press Enter or Space to select a connection. Then press Delete to remove it "
+            "or Escape to cancel."
+        ),
+        "controls.ariaLabel": _("Zoom controls"),
+        "controls.zoomIn.ariaLabel": _("Zoom in"),
+        "controls.zoomOut.ariaLabel": _("Zoom out"),
+        "controls.fitView.ariaLabel": _("Fit to screen"),
+        "controls.interactive.ariaLabel": _("Lock or unlock editing"),
+        "minimap.ariaLabel": _("Overview map"),
+        "handle.ariaLabel": _("Connection point"),
+        "edge": _("Connection from %(source)s to %(target)s"),
+        "up": pgettext("moved", "up"),
+        "down": pgettext("moved", "down"),
+        "left": pgettext("moved", "left"),
+        "right": pgettext("moved", "right"),
+    }
+
+
 def strings() -> dict[str, Any]:
     """Return every UI string of the canvas, translated."""
     return {
+        "counted": counted_strings(),
+        "aria": aria_labels(),
         "branches": branch_labels(),
         "channels": {
             "email": pgettext("channel", "Email"),
@@ -328,6 +402,12 @@ def strings() -> dict[str, Any]:
         "pause": _("Pause"),
         "paused": _("The flow is paused."),
         "resume": _("Resume"),
+        "resumed": _("The flow is active again, on its published version."),
+        "publish": _("Publish the changes"),
+        "unpublished": _(
+            "The draft has changes that are not published. Resume runs the published "
+            "version; Publish the changes makes the draft a new version."
+        ),
         "undo": _("Undo"),
         "redo": _("Redo"),
         "fit_view": _("Fit to screen"),
@@ -350,6 +430,11 @@ def strings() -> dict[str, Any]:
         "entered": _("Entered"),
         "waiting": _("Waiting"),
         "failed": _("Failed"),
+        "failed_reasons": _("Why contacts failed at this step"),
+        "retry_failed": _("Retry failed steps"),
+        "retried": _(
+            "The failed steps run again in a moment. Steps that still fail are counted again."
+        ),
         "live_counts": _("Live numbers, refreshed every few seconds."),
         "dry_run": _("Dry run"),
         "dry_run_help": _("Pick a contact to see the path it would take now."),

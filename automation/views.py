@@ -66,6 +66,7 @@ def _flow_payload(flow: Flow) -> dict[str, Any]:
         "reentry": flow.reentry,
         "reentry_days": flow.reentry_days,
         "graph": flow.graph or {"nodes": [], "edges": []},
+        "unpublished_changes": actions.has_unpublished_changes(flow),
     }
 
 
@@ -88,6 +89,8 @@ def _canvas_context(request: HttpRequest, flow: Flow, *, version: FlowVersion | 
             "check": reverse("automation:flow_check", kwargs={"pk": flow.pk}),
             "activate": reverse("api_flow_activate", kwargs={"pk": flow.pk}),
             "pause": reverse("api_flow_pause", kwargs={"pk": flow.pk}),
+            "resume": reverse("api_flow_resume", kwargs={"pk": flow.pk}),
+            "retry_parked": reverse("api_flow_retry_parked", kwargs={"pk": flow.pk}),
             "counts": reverse("api_flow_counts", kwargs={"pk": flow.pk}),
             "dry_run": reverse("api_flow_dry_run", kwargs={"pk": flow.pk}),
             "versions": reverse("automation:flow_versions", kwargs={"pk": flow.pk}),

@@ -18,6 +18,7 @@ import FlowNode from "./FlowNode.jsx";
 import { NODE_KIND, edgeId, newNodeId, pruneEdges, toEdge, toFlow, toGraph } from "./graph.js";
 import { useHistory } from "./history.js";
 import Palette, { DRAG_TYPE } from "./Palette.jsx";
+import { counted, fill } from "./plural.js";
 import SettingsPanel from "./SettingsPanel.jsx";
 import { toInt } from "./widgets.jsx";
 
@@ -25,6 +26,12 @@ const NODE_COMPONENTS = { [NODE_KIND]: FlowNode };
 const COUNTS_EVERY_MS = 3000;
 // Half a node's size, so that a dropped node is centred under the pointer.
 const DROP_OFFSET = { x: 110, y: 30 };
+// A new node's size before React Flow measures it, and the space kept
+// between a step added from the palette and the steps already there.
+const NEW_NODE_SIZE = { width: 220, height: 110 };
+const NODE_GAP = 40;
+// "Fit to screen" never enlarges a small flow past its natural size.
+const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
 const NO_PATH = { nodes: new Set(), edges: new Set() };
 // The minimap's colours, matching the category colours in canvas.css.
 const CATEGORY_COLOURS = {
@@ -36,6 +43,74 @@ const CATEGORY_COLOURS = {
   exit: "#5f6b7a",
 };
 const CHANGES_THAT_EDIT = new Set(["position", "remove", "add", "replace"]);
+
+// Move a new node's top-left corner down until it overlaps no node.
+// Each move takes it below a node it overlapped, so the loop ends.
+function freeSpot(start, nodes) {
+  const at = { ...start };
+  let moved = true;
+  while (moved) {
+    moved = false;
+    for (const node of nodes) {
+      const width = node.measured?.width ?? NEW_NODE_SIZE.width;
+      const height = node.measured?.height ?? NEW_NODE_SIZE.height;
+      const overlaps =
+        at.x < node.position.x + width + NODE_GAP &&
+        node.position.x < at.x + NEW_NODE_SIZE.width + NODE_GAP &&
+        at.y < node.position.y + height + NODE_GAP &&
+        node.position.y < at.y + NEW_NODE_SIZE.height + NODE_GAP;
+      if (overlaps) {
+        at.y = node.position.y + height + NODE_GAP;
+        moved = true;
+      }
+    }
+  }
+  return at;
+}
+
+function stepName(node, typesByName) {
+  return node?.data.label || typesByName[node?.data.kind]?.label || node?.id;
+}
+
+// The draft's problems: those of the flow as a whole, then those of steps,
+// each under the step's name, which selects the step when clicked.
+function ProblemList({ problems, nodes, onSelect }) {
+  const { strings, typesByName } = useCanvas();
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const general = problems.filter((problem) => !problem.node || !byId.has(problem.node));
+  const ofSteps = problems.filter((problem) => problem.node && byId.has(problem.node));
+  const stepCount = new Set(ofSteps.map((problem) => problem.node)).size;
+  return (
+    <>
+      {general.length > 0 && (
+        <>
+          <h2>{strings.problems}</h2>
+          <ul className="errorlist" data-testid="general-problems">
+            {general.map((problem, index) => (
+              <li key={index}>{problem.message}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {stepCount > 0 && (
+        <>
+          <h2>{counted(strings.counted.steps_with_problems, stepCount)}</h2>
+          <ul className="errorlist" data-testid="step-problems">
+            {ofSteps.map((problem, index) => (
+              <li key={index}>
+                <button type="button" className="link" onClick={() => onSelect(problem.node)}>
+                  {stepName(byId.get(problem.node), typesByName)}
+                </button>
+                {" – "}
+                {problem.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </>
+  );
+}
 
 function isTyping(target) {
   const tag = target?.tagName;
@@ -98,6 +173,7 @@ function Canvas({ config }) {
     state: config.flow.state,
     label: config.flow.state_label,
     version: config.flow.version,
+    unpublished: config.flow.unpublished_changes,
   });
   const [choices, setChoices] = useState(config.choices);
   const [selectedId, setSelectedId] = useState(null);
@@ -107,7 +183,7 @@ function Canvas({ config }) {
   const [notice, setNotice] = useState(null);
   const [dirty, setDirty] = useState(false);
   const [busy, setBusy] = useState(false);
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const { screenToFlowPosition, flowToScreenPosition, fitView, setCenter, getZoom } = useReactFlow();
 
   // The document (nodes and edges) as of this render, for the history.
   const documentRef = useRef({ nodes, edges });
@@ -128,7 +204,7 @@ function Canvas({ config }) {
   useEffect(() => {
     if (nodesInitialized && !fitted.current) {
       fitted.current = true;
-      fitView({ padding: 0.2, maxZoom: 1 });
+      fitView(FIT_VIEW);
     }
   }, [fitView, nodesInitialized]);
 
@@ -179,10 +255,9 @@ function Canvas({ config }) {
   }, []);
 
   const addNode = useCallback(
-    (kind, screenPoint) => {
+    (kind, position) => {
       const nodeType = typesByName[kind];
       if (!nodeType) return;
-      const at = screenToFlowPosition(screenPoint);
       history.remember();
       const id = newNodeId(kind, documentRef.current.nodes);
       setNodes((current) => [
@@ -190,7 +265,7 @@ function Canvas({ config }) {
         {
           id,
           type: NODE_KIND,
-          position: { x: at.x - DROP_OFFSET.x, y: at.y - DROP_OFFSET.y },
+          position,
           data: { kind, settings: structuredClone(nodeType.new_settings ?? {}), label: "" },
           selected: true,
         },
@@ -198,26 +273,35 @@ function Canvas({ config }) {
       setSelectedId(id);
       setDirty(true);
     },
-    [history, screenToFlowPosition, typesByName],
+    [history, typesByName],
   );
 
   const onDrop = useCallback(
     (event) => {
       event.preventDefault();
-      addNode(event.dataTransfer.getData(DRAG_TYPE), { x: event.clientX, y: event.clientY });
+      const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      addNode(event.dataTransfer.getData(DRAG_TYPE), { x: at.x - DROP_OFFSET.x, y: at.y - DROP_OFFSET.y });
     },
-    [addNode],
+    [addNode, screenToFlowPosition],
   );
 
   const paneRef = useRef(null);
   const addInView = useCallback(
     (kind) => {
       const box = paneRef.current.getBoundingClientRect();
-      // A little off the middle each time, so that added steps do not stack.
-      const shift = (documentRef.current.nodes.length % 5) * 24;
-      addNode(kind, { x: box.left + box.width / 2 + shift, y: box.top + box.height / 3 + shift });
+      const middle = screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 });
+      const at = freeSpot(
+        { x: middle.x - DROP_OFFSET.x, y: middle.y - DROP_OFFSET.y },
+        documentRef.current.nodes,
+      );
+      addNode(kind, at);
+      // A step placed below the view is brought into it.
+      const bottom = flowToScreenPosition({ x: at.x, y: at.y + NEW_NODE_SIZE.height });
+      if (bottom.y > box.bottom) {
+        setCenter(at.x + NEW_NODE_SIZE.width / 2, at.y + NEW_NODE_SIZE.height / 2, { zoom: getZoom() });
+      }
     },
-    [addNode],
+    [addNode, flowToScreenPosition, getZoom, screenToFlowPosition, setCenter],
   );
 
   const updateNode = useCallback((id, patch) => {
@@ -319,7 +403,7 @@ function Canvas({ config }) {
     async (error) => {
       const body = error?.body;
       if (body?.problems?.length) {
-        setNotice({ kind: "error", text: strings.problems });
+        setNotice({ kind: "error", problems: true });
         try {
           // A draft that could not be saved (no name, say) checks valid:
           // then the response's own problems are the ones to show.
@@ -339,7 +423,12 @@ function Canvas({ config }) {
   );
 
   const applyFlow = useCallback((flow) => {
-    setFlowState({ state: flow.state, label: strings.states[flow.state] ?? flow.state, version: flow.version });
+    setFlowState({
+      state: flow.state,
+      label: strings.states[flow.state] ?? flow.state,
+      version: flow.version,
+      unpublished: flow.unpublished_changes,
+    });
   }, [strings]);
 
   // NOTE: a save overwrites the draft without checking whether another tab
@@ -375,7 +464,7 @@ function Canvas({ config }) {
       setNotice(
         result.valid
           ? { kind: "ok", text: `${strings.saved} ${strings.valid}` }
-          : { kind: "warn", text: `${strings.saved} ${strings.problems}` },
+          : { kind: "warn", text: strings.saved, problems: true },
       );
     });
 
@@ -388,6 +477,14 @@ function Canvas({ config }) {
       setNotice({ kind: "ok", text: strings.activated });
     });
 
+  // Resume runs the published version again; only Activate publishes.
+  const onResume = () =>
+    run(async () => {
+      const flow = await api.post(urls.resume);
+      applyFlow(flow);
+      setNotice({ kind: "ok", text: strings.resumed });
+    });
+
   const onPause = () =>
     run(async () => {
       const flow = await api.post(urls.pause);
@@ -396,24 +493,40 @@ function Canvas({ config }) {
     });
 
   // Live numbers, polled while the page is visible.
+  const alive = useRef(true);
+  const refreshCounts = useCallback(async () => {
+    if (document.hidden) return;
+    try {
+      const result = await api.get(urls.counts);
+      if (alive.current) setCounts(result.nodes ?? {});
+    } catch {
+      // The next poll tries again; a failed poll changes nothing shown.
+    }
+  }, [api, urls.counts]);
   useEffect(() => {
-    let alive = true;
-    const poll = async () => {
-      if (document.hidden) return;
-      try {
-        const result = await api.get(urls.counts);
-        if (alive) setCounts(result.nodes ?? {});
-      } catch {
-        // The next poll tries again; a failed poll changes nothing shown.
-      }
-    };
-    poll();
-    const timer = setInterval(poll, COUNTS_EVERY_MS);
+    alive.current = true;
+    refreshCounts();
+    const timer = setInterval(refreshCounts, COUNTS_EVERY_MS);
     return () => {
-      alive = false;
+      alive.current = false;
       clearInterval(timer);
     };
-  }, [api, urls.counts]);
+  }, [refreshCounts]);
+
+  const onRetry = () =>
+    run(async () => {
+      await api.post(urls.retry_parked);
+      setNotice({ kind: "ok", text: strings.retried });
+      await refreshCounts();
+    });
+
+  // The saved draft's problems, shown again when the page is opened.
+  useEffect(() => {
+    if (readOnly || initial.nodes.length === 0) return;
+    check().catch(() => {
+      // Problems show again at the next save or check.
+    });
+  }, [check, initial.nodes.length, readOnly]);
 
   const onDryRun = useCallback(
     async (contact) => {
@@ -451,12 +564,22 @@ function Canvas({ config }) {
     }
     return found;
   }, [nodes, problems]);
-  const generalProblems = problems.filter((problem) => !problem.node || !problemsByNode[problem.node]);
 
   const connected = useMemo(
     () => new Set(edges.map((edge) => `${edge.source}:${edge.sourceHandle}`)),
     [edges],
   );
+
+  const ariaLabelConfig = useMemo(() => {
+    const aria = strings.aria;
+    return {
+      ...Object.fromEntries(Object.entries(aria).filter(([key]) => key.includes("."))),
+      "node.a11yDescription.ariaLiveMessage": ({ direction, x, y }) =>
+        fill(aria["node.a11yDescription.ariaLiveMessage"], { direction: aria[direction] ?? direction, x, y }),
+    };
+  }, [strings.aria]);
+
+  const nodesById = useMemo(() => new Map(nodes.map((node) => [node.id, node])), [nodes]);
 
   const shownEdges = useMemo(
     () =>
@@ -470,9 +593,13 @@ function Canvas({ config }) {
           animated: onPath,
           markerEnd: { type: MarkerType.ArrowClosed },
           data: { ...edge.data, onPath },
+          ariaLabel: fill(strings.aria.edge, {
+            source: stepName(nodesById.get(edge.source), typesByName),
+            target: stepName(nodesById.get(edge.target), typesByName),
+          }),
         };
       }),
-    [edges, path],
+    [edges, nodesById, path, strings.aria.edge, typesByName],
   );
 
   const context = useMemo(
@@ -495,11 +622,17 @@ function Canvas({ config }) {
 
   const selected = nodes.find((node) => node.id === selectedId);
   const state = flowState.state;
+  const changed = flowState.unpublished || dirty;
+  const selectStep = (id) => {
+    setNodes((current) => current.map((node) => ({ ...node, selected: node.id === id })));
+    setSelectedId(id);
+  };
   const hasSelection = nodes.some((node) => node.selected) || edges.some((edge) => edge.selected);
 
   return (
     <CanvasContext.Provider value={context}>
       <div className={`fc${readOnly ? " is-read-only" : ""}`}>
+        <div className="fc-head">
         <header className="fc-toolbar" data-testid="toolbar">
           <a href={urls.index} className="fc-back">
             {strings.back_to_flows}
@@ -540,7 +673,7 @@ function Canvas({ config }) {
               <button type="button" className="secondary small" onClick={deleteSelected} disabled={!hasSelection} data-testid="delete-selected">
                 {strings.delete_selected}
               </button>
-              <button type="button" className="secondary small" onClick={() => fitView({ padding: 0.2 })} data-testid="fit-view">
+              <button type="button" className="secondary small" onClick={() => fitView(FIT_VIEW)} data-testid="fit-view">
                 {strings.fit_view}
               </button>
             </div>
@@ -559,24 +692,43 @@ function Canvas({ config }) {
                 <button type="button" className="secondary" onClick={onSave} disabled={busy} data-testid="save">
                   {strings.save}
                 </button>
-                {state === "active" ? (
+                {state === "paused" && (
+                  <button type="button" onClick={onResume} disabled={busy} data-testid="resume" title={changed ? strings.unpublished : undefined}>
+                    {strings.resume}
+                  </button>
+                )}
+                {(state === "active" || state === "paused") && changed && (
+                  <button type="button" className={state === "paused" ? "secondary" : undefined} onClick={onActivate} disabled={busy} data-testid="publish" title={strings.unpublished}>
+                    {strings.publish}
+                  </button>
+                )}
+                {state === "active" && (
                   <button type="button" className="secondary" onClick={onPause} disabled={busy} data-testid="pause">
                     {strings.pause}
                   </button>
-                ) : (
+                )}
+                {(state === "draft" || state === "archived") && (
                   <button type="button" onClick={onActivate} disabled={busy || state === "archived"} data-testid="activate">
-                    {state === "paused" ? strings.resume : strings.activate}
+                    {strings.activate}
                   </button>
                 )}
               </>
             )}
           </div>
         </header>
+        {/* Notices float over the canvas, so that they never push it down. */}
         {notice && (
           <div className={`fc-notice notice-${notice.kind}`} role="status" data-testid="notice">
-            {notice.text}
+            <div className="fc-notice-text">
+              {notice.text && <p>{notice.text}</p>}
+              {notice.problems && <ProblemList problems={problems} nodes={nodes} onSelect={selectStep} />}
+            </div>
+            <button type="button" className="link" onClick={() => setNotice(null)} data-testid="notice-close">
+              {strings.close}
+            </button>
           </div>
         )}
+        </div>
         <div className="fc-body">
           {!readOnly && <Palette onAdd={addInView} />}
           <div className="fc-pane" ref={paneRef} dir="ltr" onDrop={readOnly ? undefined : onDrop} onDragOver={readOnly ? undefined : onDragOver} data-testid="pane">
@@ -597,6 +749,9 @@ function Canvas({ config }) {
               deleteKeyCode={readOnly ? null : ["Backspace", "Delete"]}
               minZoom={0.2}
               maxZoom={2}
+              ariaLabelConfig={ariaLabelConfig}
+              // The "React Flow" attribution stays: proOptions.hideAttribution
+              // is offered to React Flow Pro subscribers only.
             >
               <Background gap={20} />
               <MiniMap
@@ -604,19 +759,14 @@ function Canvas({ config }) {
                 zoomable
                 nodeColor={(node) => CATEGORY_COLOURS[typesByName[node.data.kind]?.category] ?? "#ccc"}
               />
-              <Controls showInteractive={false} />
+              <Controls showInteractive={false} fitViewOptions={FIT_VIEW} />
               {nodes.length === 0 && !readOnly && <div className="fc-empty">{strings.empty_canvas}</div>}
             </ReactFlow>
           </div>
           <aside className="fc-side">
-            {generalProblems.length > 0 && (
+            {problems.length > 0 && !readOnly && (
               <section className="fc-problems" data-testid="problems">
-                <h2>{strings.problems}</h2>
-                <ul className="errorlist">
-                  {generalProblems.map((problem, index) => (
-                    <li key={index}>{problem.message}</li>
-                  ))}
-                </ul>
+                <ProblemList problems={problems} nodes={nodes} onSelect={selectStep} />
               </section>
             )}
             {selected ? (
@@ -628,6 +778,8 @@ function Canvas({ config }) {
                 onLabel={onLabel}
                 onClose={() => setSelectedId(null)}
                 onDelete={(id) => deleteNodes(new Set([id]))}
+                onRetry={onRetry}
+                busy={busy}
               />
             ) : (
               <>
@@ -639,6 +791,11 @@ function Canvas({ config }) {
                     setDirty(true);
                   }}
                 />
+                {state === "paused" && changed && (
+                  <p className="help" data-testid="unpublished-help">
+                    {strings.unpublished}
+                  </p>
+                )}
                 <p className="help">{strings.live_counts}</p>
                 {/* The dry run walks the draft, so a published version offers none. */}
                 {!readOnly && (

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { useCanvas } from "./context.js";
 import MessageComposer from "./MessageComposer.jsx";
+import { counted } from "./plural.js";
 import { isShown } from "./summary.js";
 import {
   BranchesEditor,
@@ -221,8 +222,32 @@ function FieldInput({ node, field, value, onChange, disabled }) {
   }
 }
 
-export default function SettingsPanel({ node, readOnly, onSettings, onLabel, onClose, onDelete }) {
-  const { typesByName, strings, problemsByNode } = useCanvas();
+// Why contacts failed (were parked) at this step, newest reasons first,
+// and a button that runs the failed steps again.
+function FailedContacts({ live, readOnly, busy, onRetry }) {
+  const { strings } = useCanvas();
+  return (
+    <section className="fc-failed" data-testid="failed-reasons">
+      <h3>{strings.failed_reasons}</h3>
+      <ul className="errorlist">
+        {(live.reasons ?? []).map((item, index) => (
+          <li key={index}>
+            {item.reason} ({counted(strings.counted.contacts, item.count)})
+          </li>
+        ))}
+      </ul>
+      {!readOnly && (
+        <button type="button" className="secondary small" onClick={onRetry} disabled={busy} data-testid="retry-failed">
+          {strings.retry_failed}
+        </button>
+      )}
+    </section>
+  );
+}
+
+export default function SettingsPanel({ node, readOnly, onSettings, onLabel, onClose, onDelete, onRetry, busy }) {
+  const { typesByName, strings, problemsByNode, counts } = useCanvas();
+  const live = counts[node.id];
   const nodeType = typesByName[node.data.kind];
   const settings = node.data.settings ?? {};
   const problems = problemsByNode[node.id] ?? [];
@@ -250,6 +275,7 @@ export default function SettingsPanel({ node, readOnly, onSettings, onLabel, onC
           ))}
         </ul>
       )}
+      {(live?.failed ?? 0) > 0 && <FailedContacts live={live} readOnly={readOnly} busy={busy} onRetry={onRetry} />}
       <label htmlFor="setting-caption">{strings.step_label}</label>
       <input
         id="setting-caption"

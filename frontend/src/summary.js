@@ -1,4 +1,5 @@
 // A short, readable line describing a node's settings, for the node's body.
+import { counted } from "./plural.js";
 
 function optionLabel(field, value) {
   const option = (field.options ?? []).find((item) => item.value === value);
@@ -29,15 +30,16 @@ export function isShown(field, settings) {
   );
 }
 
-function durationOf(nodeType, settings) {
-  const unit = nodeType.fields.find((field) => field.name === "unit");
-  return `${settings.amount ?? "?"} ${optionLabel(unit, settings.unit ?? "days")}`;
+function durationOf(settings, strings) {
+  const forms = strings.counted[settings.unit ?? "days"];
+  if (!forms || settings.amount === undefined || settings.amount === null) return "";
+  return counted(forms, settings.amount);
 }
 
 export function summarize(nodeType, settings, choices, strings) {
   if (!nodeType) return "";
   if (nodeType.type === "wait" && settings?.mode === "duration") {
-    return durationOf(nodeType, settings);
+    return durationOf(settings, strings);
   }
   const parts = [];
   for (const field of nodeType.fields) {

@@ -268,3 +268,74 @@ def test_check_names_unsendable_message_in_hebrew(owner_client: Client, account:
     problems = response.json()["problems"]
     assert [problem["node"] for problem in problems] == ["mail"]
     assert problems[0]["message"] == "הנושא של מייל פרסומת חייב להתחיל במילה “פרסומת”."
+
+
+def test_canvas_counts_days_in_hebrew_plural_forms(owner_client: Client, account: Any) -> None:
+    flow = actions.create_flow(account, {"name": "המתנה"})
+
+    config = canvas_config(
+        owner_client.get(reverse("automation:flow_canvas", kwargs={"pk": flow.pk}))
+    )
+
+    days = config["strings"]["counted"]["days"]
+    assert days["one"] == "יום אחד"
+    assert days["two"] == "%(count)s ימים"
+    assert days["other"] == "%(count)s ימים"
+    assert config["strings"]["counted"]["hours"]["one"] == "שעה אחת"
+
+
+def test_canvas_hands_react_flow_translated_aria_labels(owner_client: Client, account: Any) -> None:
+    flow = actions.create_flow(account, {"name": "נגישות"})
+
+    config = canvas_config(
+        owner_client.get(reverse("automation:flow_canvas", kwargs={"pk": flow.pk}))
+    )
+
+    aria = config["strings"]["aria"]
+    assert aria["controls.zoomIn.ariaLabel"] == "הגדלה"
+    assert aria["controls.zoomOut.ariaLabel"] == "הקטנה"
+    assert aria["controls.fitView.ariaLabel"] == "התאמה למסך"
+    assert aria["edge"] == "חיבור מ־%(source)s אל %(target)s"
+
+
+def test_canvas_knows_unpublished_changes_and_resume_url(
+    owner_client: Client, api_client: Client, account: Any
+) -> None:
+    flow = create_flow(
+        api_client,
+        [node("t", "contact_created"), node("done", "exit")],
+        [edge("t", "done")],
+    )
+    url = reverse("automation:flow_canvas", kwargs={"pk": flow.pk})
+
+    before = canvas_config(owner_client.get(url))
+    actions.update_flow(account, flow, {"graph": {"nodes": [], "edges": []}})
+    after = canvas_config(owner_client.get(url))
+
+    assert before["flow"]["unpublished_changes"] is False
+    assert after["flow"]["unpublished_changes"] is True
+    assert after["urls"]["resume"] == f"/api/v1/flows/{flow.pk}/resume/"
+    assert after["urls"]["retry_parked"] == f"/api/v1/flows/{flow.pk}/retry-parked/"
+
+
+def test_check_calls_a_node_a_step_in_hebrew(owner_client: Client, account: Any) -> None:
+    flow = actions.create_flow(
+        account,
+        {
+            "name": "צעד מנותק",
+            "graph": {
+                "nodes": [
+                    {"id": "t", "type": "contact_created"},
+                    {"id": "x", "type": "exit"},
+                    {"id": "lost", "type": "exit"},
+                ],
+                "edges": [{"source": "t", "target": "x", "branch": "next"}],
+            },
+        },
+    )
+
+    response = owner_client.post(reverse("automation:flow_check", kwargs={"pk": flow.pk}))
+
+    assert response.json()["problems"] == [
+        {"node": "lost", "message": "אף טריגר לא מוביל לצעד הזה."}
+    ]

@@ -254,8 +254,8 @@ def test_scenario_01_built_on_canvas(
     page.click("[data-testid=pause]")
     page.wait_for_selector("[data-testid=flow-state][data-state=paused]")
     assert Flow.objects.get(pk=flow.pk).state == "paused"
-    assert page.inner_text("[data-testid=activate]") == "המשך"
-    page.click("[data-testid=activate]")
+    assert page.inner_text("[data-testid=resume]") == "המשך"
+    page.click("[data-testid=resume]")
     page.wait_for_selector("[data-testid=flow-state][data-state=active]")
     assert Flow.objects.get(pk=flow.pk).state == "active"
 

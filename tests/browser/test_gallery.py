@@ -5,6 +5,7 @@ import re
 import pytest
 
 from automation.models import Flow, FlowState
+from campaigns import actions as campaign_actions
 from tests.browser.support import screenshot
 from tests.conftest import PASSWORD
 
@@ -12,6 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_template_opens_on_the_canvas_and_activates(page, owner, account):
+    # Activation checks that the messages can be sent, from a verified sender.
+    campaign_actions.add_verified_sender(
+        account, name=account.name, email=account.default_sender_email, make_default=True
+    )
     page.goto("/accounts/login/")
     page.fill("input[name=username]", owner.email)
     page.fill("input[name=password]", PASSWORD)
