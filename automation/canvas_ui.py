@@ -75,8 +75,8 @@ STATIC_LISTS_ONLY = {("list_membership", "list_id")}
 # A number of each CLDR plural category. The app picks the category of a
 # count with Intl.PluralRules and shows the form ngettext gave for its
 # sample here.
-# NOTE: right for Hebrew and English; a language whose gettext plural rule
-# splits a CLDR category (3 and 4 against 5, say) would need more samples.
+# NOTE: the samples fit Hebrew and English. A language whose gettext plural
+# rule splits a CLDR category (3 and 4 against 5, say) needs more samples.
 PLURAL_SAMPLES = {"one": 1, "two": 2, "few": 3, "many": 20, "other": 5}
 
 

@@ -113,7 +113,7 @@ def _check_messages(account: Account, nodes: dict[str, dict[str, Any]]) -> list[
     """Report, on each send step, what would stop its message from being sent now.
 
     The engine sends through campaigns.actions.send_to_contacts, which
-    refuses a message with these problems and parks every contact that
+    rejects a message with these problems and parks every contact that
     reaches the step. Reporting them here stops activation instead.
     """
     steps: dict[int, list[str]] = defaultdict(list)

@@ -101,6 +101,8 @@ def node_counts(flow: Flow) -> dict[str, dict[str, Any]]:
 
     A node with parked contacts also gets "reasons": its most recent
     distinct parked reasons, newest first, each with how many it parked.
+    NOTE: a reason is stored in the language the worker ran in when it
+    parked (the site's default), not translated for the reader.
     """
     counts: dict[str, dict[str, Any]] = {}
 

@@ -222,8 +222,8 @@ function FieldInput({ node, field, value, onChange, disabled }) {
   }
 }
 
-// Why contacts failed (were parked) at this step, newest reasons first,
-// and a button that runs the failed steps again.
+// Show why contacts failed (were parked) at this step, newest reasons
+// first, with a button that runs the failed steps again.
 function FailedContacts({ live, readOnly, busy, onRetry }) {
   const { strings } = useCanvas();
   return (

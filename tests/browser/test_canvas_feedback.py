@@ -4,6 +4,8 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from automation import actions as flow_actions
 from automation.models import Enrollment, EnrollmentState, Flow
@@ -62,7 +64,10 @@ def test_failed_step_shows_reason_and_retries(page: Any, owner: Any, account: An
     message.subject = "תודה שנרשמת!"
     message.save(update_fields=["subject"])
     contact_actions.upsert_contact(account, {"email": "visitor@example.com"}, source="test")
-    run_engine()
+    # A worker parks in the site's default language, whatever an earlier
+    # test left active in this process.
+    with translation.override(settings.LANGUAGE_CODE):
+        run_engine()
     assert Enrollment.objects.get(flow=flow).state == EnrollmentState.PARKED
 
     sign_in(page, owner.email)
