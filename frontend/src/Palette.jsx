@@ -26,8 +26,8 @@ export default function Palette({ onAdd }) {
                   className={`fc-palette-item cat-${item.category}`}
                   draggable
                   onDragStart={(event) => onDragStart(event, item.type)}
-                  // Enter or a click adds the step in the middle of the view,
-                  // for those who do not drag.
+                  // Enter or a click adds the step near the middle of the
+                  // view, below any step there, for those who do not drag.
                   role="button"
                   tabIndex={0}
                   onClick={() => onAdd(item.type)}

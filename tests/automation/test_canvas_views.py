@@ -339,3 +339,16 @@ def test_check_calls_a_node_a_step_in_hebrew(owner_client: Client, account: Any)
     assert response.json()["problems"] == [
         {"node": "lost", "message": "אף טריגר לא מוביל לצעד הזה."}
     ]
+
+
+def test_canvas_counts_days_in_english(owner_client: Client, account: Any, english: Any) -> None:
+    flow = actions.create_flow(account, {"name": "Wait"})
+
+    config = canvas_config(
+        owner_client.get(reverse("automation:flow_canvas", kwargs={"pk": flow.pk}))
+    )
+
+    days = config["strings"]["counted"]["days"]
+    assert days["one"] == "%(count)s day"
+    assert days["other"] == "%(count)s days"
+    assert config["strings"]["aria"]["controls.zoomIn.ariaLabel"] == "Zoom in"
