@@ -115,6 +115,7 @@ def test_resume_keeps_published_version(page: Any, owner: Any, account: Any) -> 
 
     flow.refresh_from_db()
     assert flow.versions.count() == 1
+    assert flow.current_version is not None
     assert flow.current_version.graph != flow.graph
     assert page.locator("[data-testid=publish]").count() == 1
     assert page.locator("[data-testid=activate]").count() == 0
@@ -188,7 +189,9 @@ def test_canvas_speaks_hebrew_and_places_steps_apart(page: Any, owner: Any, acco
     page.click("[data-testid=fit-view]")
     page.wait_for_timeout(400)
     transform = page.get_attribute(".react-flow__viewport", "style") or ""
-    scale = float(re.search(r"scale\(([\d.]+)\)", transform).group(1))
+    zoom = re.search(r"scale\(([\d.]+)\)", transform)
+    assert zoom is not None
+    scale = float(zoom.group(1))
     assert scale <= 1
 
     # A notice floats over the canvas instead of pushing it down.
