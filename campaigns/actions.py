@@ -648,8 +648,8 @@ def record_open(token: str, user_agent: str) -> bool:
         ids = tracking.read_token("open", token, 1)
         if ids is None:
             return False
-        hit_buffer.push(TrackingHit.Kind.OPEN, ids[0], user_agent)
-        return True
+        if hit_buffer.push(TrackingHit.Kind.OPEN, ids[0], user_agent):
+            return True
     found = _delivery_by_token("open", token, 1)
     if found is None:
         return False
@@ -687,13 +687,12 @@ def record_click(token: str, user_agent: str) -> ClickOutcome | None:
     if link.kind == MessageLink.Kind.URL:
         fields = targeting.field_index(account)
         url = render_url(link.url, fields, merge.contact_values(delivery.contact, fields))
-        if hit_buffer.is_buffering():
-            # A plain link only redirects, so its hit may be written later. A
-            # smart button acts now and a trap marks the delivery now, so
-            # theirs are written in the request.
-            hit_buffer.push(
-                TrackingHit.Kind.CLICK, delivery.pk, user_agent, link_id=link.pk, url=url
-            )
+        # A plain link only redirects, so its hit may be written later. A
+        # smart button acts now and a trap marks the delivery now, so theirs
+        # are written in the request.
+        if hit_buffer.is_buffering() and hit_buffer.push(
+            TrackingHit.Kind.CLICK, delivery.pk, user_agent, link_id=link.pk, url=url
+        ):
             return ClickOutcome(delivery, link, redirect_url=url)
     is_bot = _record_hit(delivery, TrackingHit.Kind.CLICK, link, url, user_agent)
     outcome = ClickOutcome(delivery, link, redirect_url=url)

@@ -65,15 +65,28 @@ def _redis() -> Any:
 
 def is_buffering() -> bool:
     """Return True when hits should go to Redis: there is Redis and a drain ran lately."""
+    import redis
+
     if not settings.REDIS_URL:
         return False
-    return bool(_redis().exists(HEARTBEAT_KEY))
+    try:
+        return bool(_redis().exists(HEARTBEAT_KEY))
+    except redis.RedisError:
+        # A pixel or a redirect must not fail because Redis does: the request
+        # writes the hit itself instead.
+        logger.warning("Tracking buffer unavailable; writing hits in the request", exc_info=True)
+        return False
 
 
 def push(
     kind: str, delivery_id: int, user_agent: str, *, link_id: int | None = None, url: str = ""
-) -> None:
-    """Append one hit to the stream, stamped with the time of the request."""
+) -> bool:
+    """Append one hit to the stream, stamped with the time of the request.
+
+    Return False when Redis fails, so that the caller writes the hit itself.
+    """
+    import redis
+
     fields = {
         "kind": kind,
         "delivery": str(delivery_id),
@@ -83,7 +96,16 @@ def push(
     if link_id is not None:
         fields["link"] = str(link_id)
         fields["url"] = url[:2000]
-    _redis().xadd(STREAM_KEY, fields)
+    try:
+        _redis().xadd(STREAM_KEY, fields)
+    except redis.RedisError:
+        logger.warning(
+            "Tracking buffer unavailable; writing the hit in the request",
+            extra={"delivery_id": delivery_id},
+            exc_info=True,
+        )
+        return False
+    return True
 
 
 @dataclass
@@ -98,10 +120,12 @@ def drain(max_batches: int = MAX_BATCHES_PER_RUN) -> DrainResult:
     if not settings.REDIS_URL:
         return result
     client = _redis()
-    client.set(HEARTBEAT_KEY, "1", ex=HEARTBEAT_SECONDS)
     _ensure_group(client)
     consumer = f"{socket.gethostname()}-{os.getpid()}"
     for _batch in range(max_batches):
+        # Refreshed per batch too: a long drain must not let requests stop
+        # buffering while it still runs.
+        client.set(HEARTBEAT_KEY, "1", ex=HEARTBEAT_SECONDS)
         entries = _claim_stale(client, consumer) or _read_new(client, consumer)
         if not entries:
             break
@@ -151,6 +175,7 @@ def write_batch(entries: list[tuple[str, dict[str, str]]]) -> int:
 
         hits: list[TrackingHit] = []
         events: dict[int, list[tuple[Any, str, dict[str, Any]]]] = defaultdict(list)
+        event_times: dict[int, list[datetime.datetime]] = defaultdict(list)
         counts: dict[int, _Counts] = defaultdict(_Counts)
         for entry_id, fields in fresh:
             delivery = deliveries.get(int(fields["delivery"]))
@@ -162,6 +187,7 @@ def write_batch(entries: list[tuple[str, dict[str, str]]]) -> int:
             hit, event = _hit_and_event(entry_id, fields, delivery, link)
             hits.append(hit)
             events[delivery.account_id].append((delivery.contact, event[0], event[1]))
+            event_times[delivery.account_id].append(hit.occurred_at)
             if not hit.is_bot:
                 counts[delivery.pk].add(hit.kind, hit.occurred_at)
 
@@ -170,7 +196,7 @@ def write_batch(entries: list[tuple[str, dict[str, str]]]) -> int:
             delivery_counts.apply(delivery_id)
         for account_id, items in events.items():
             account = next(d.account for d in deliveries.values() if d.account_id == account_id)
-            contact_actions.record_events(account, items)
+            contact_actions.record_events(account, items, occurred_at=event_times[account_id])
     return len(hits)
 
 

@@ -6,6 +6,7 @@ account's identifier policy and never replaces a stored value with an
 empty one.
 """
 
+import datetime
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -449,13 +450,20 @@ def record_event(
 
 
 def record_events(
-    account: Account, items: Iterable[tuple[Contact, str, dict[str, Any]]]
+    account: Account,
+    items: Iterable[tuple[Contact, str, dict[str, Any]]],
+    *,
+    occurred_at: Sequence[datetime.datetime] | None = None,
 ) -> list[ContactEvent]:
+    """Insert events in bulk, at now or at the given time of each item."""
     now = timezone.now()
     events = [
         ContactEvent(account=account, contact=contact, kind=kind, data=data, occurred_at=now)
         for contact, kind, data in items
     ]
+    if occurred_at is not None:
+        for event, moment in zip(events, occurred_at, strict=True):
+            event.occurred_at = moment
     bulk_insert(ContactEvent, events)
     if events:
         _events_recorded()

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from campaigns import hit_buffer, tasks, tracking
@@ -74,6 +74,40 @@ def test_drained_open_keeps_the_time_of_the_request(account, mailbox, person, bu
     hit = TrackingHit.objects.get()
     assert abs(hit.occurred_at - opened) < datetime.timedelta(seconds=2)
     assert Delivery.objects.get(contact=contact).opened_at == hit.occurred_at
+
+
+def test_drained_event_keeps_the_time_of_the_hit(account, mailbox, person, buffering):
+    contact = make_contact(account, email="dana@example.com")
+    send_to(account, [contact])
+    person.get(pixel_path(mailbox.messages[0]))
+    # The drain runs late, as after a crashed drain's entries are claimed.
+    late = timezone.now() + datetime.timedelta(minutes=5)
+
+    hit_buffer.drain()
+
+    hit = TrackingHit.objects.get()
+    event = ContactEvent.objects.get(contact=contact, kind="message_opened")
+    assert event.occurred_at == hit.occurred_at
+    assert event.occurred_at < late
+
+
+def test_redis_down_writes_hits_in_request(account, mailbox, person):
+    contact = make_contact(account, email="dana@example.com", first_name="דנה")
+    blocks = [{"id": "b", "type": "button", "label": "לחנות", "url": "https://shop.example/"}]
+    send_to(account, [contact], blocks=blocks)
+    as_if_sent_earlier()
+    link = tracked_links(mailbox.messages[0])[0]
+    # Nothing listens on port 1, so every Redis call fails to connect.
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+        click = person.get(link)
+        pixel = person.get(pixel_path(mailbox.messages[0]))
+
+    assert click.status_code == 302
+    assert click["Location"] == "https://shop.example/"
+    assert pixel.status_code == 200
+    delivery = Delivery.objects.get(contact=contact)
+    assert delivery.click_count == 1
+    assert delivery.open_count >= 1
 
 
 def test_scanner_open_is_recorded_but_not_counted(account, mailbox, buffering):
