@@ -1,4 +1,4 @@
-"""What the canvas page hands the React app: node types, pickers and translated strings.
+"""Data the canvas page passes to the React app: node types, pickers and translated strings.
 
 Every text the canvas shows comes from here, translated for the request's
 language, so the JavaScript bundle contains no translatable text. The side

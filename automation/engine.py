@@ -500,9 +500,9 @@ def split_shares(due_flows: list[tuple[int, int]], limit: int) -> dict[int, int]
     """Split limit equally between accounts, then between each account's flows.
 
     due_flows contains (flow id, account id) pairs, the flow waiting longest
-    first. Each flow gets at least MIN_FLOW_SHARE, so when the flows are
-    too many for one batch, the accounts and flows waiting longest go
-    first; the others come first in a later batch.
+    first. Each flow gets at least MIN_FLOW_SHARE. When the flows are too
+    many for one batch, the accounts and flows waiting longest go first, and
+    the others go first in a later batch.
     """
     by_account: dict[int, list[int]] = {}  # in order of each account's longest wait
     for flow_id, account_id in due_flows:
@@ -721,8 +721,8 @@ def run_tick(now: datetime.datetime | None = None, max_batches: int = 20) -> boo
     """Fire date triggers, then match events and advance due enrollments in batches.
 
     Events are matched again before each batch, so a form submitted while
-    a backlog runs enrolls within one batch, not after the whole tick, and
-    a backlog of events is read EVENT_BATCH_SIZE at a time without waiting
+    a backlog runs enrolls within one batch, not after the whole tick. A
+    backlog of events is read EVENT_BATCH_SIZE at a time without waiting
     for the next tick. Without a given now, each batch reads the clock
     anew, so contacts enrolled during the tick are due in its next batch.
     Return True if events or due enrollments remain.

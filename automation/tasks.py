@@ -25,10 +25,10 @@ _client_lock = threading.Lock()
 _last_kick = 0.0
 
 
-# Claim batches one tick task runs before it queues its continuation. A
+# Claim batches one tick task runs before it queues its continuation. Each
 # batch of a big flow queues one delivery task, and a worker takes tasks
-# from its queues in turn, so a short tick lets deliveries keep up instead
-# of a form's email waiting behind every delivery of a 20-batch tick.
+# from its queues in turn. A short tick therefore lets deliveries keep up,
+# and a form's email does not wait behind every delivery of a long tick.
 TICK_BATCHES = 2
 
 

@@ -10,8 +10,8 @@ transaction.
 Hits are buffered only while a drain is known to run: each drain refreshes a
 heartbeat key, and without it (no beat process, embedded mode without
 Redis) the request writes the hit itself, as before. A drain that dies
-leaves its entries pending in the group; the next drain claims them after
-CLAIM_IDLE, and the stream entry id stored on each TrackingHit keeps a
+leaves its entries pending in the group, and the next drain claims them
+after CLAIM_IDLE. The stream entry id stored on each TrackingHit keeps a
 batch that had committed from being written twice.
 """
 
@@ -131,8 +131,8 @@ def drain(max_batches: int = MAX_BATCHES_PER_RUN) -> DrainResult:
             break
         result.read += len(entries)
         # NOTE: a batch whose write always fails is claimed again every
-        # CLAIM_IDLE with no attempt limit, and holds back its good hits;
-        # a per-entry retry past a few attempts would isolate the bad one.
+        # CLAIM_IDLE with no attempt limit, so its good hits wait too. A
+        # per-entry retry after a few attempts would isolate the bad one.
         result.written += write_batch(entries)
         ids = [entry_id for entry_id, _fields in entries]
         client.xack(STREAM_KEY, GROUP, *ids)

@@ -47,9 +47,9 @@ TEMPLATE = FlowTemplate(
                 date="@date:+14",
                 time="10:00",
             ),
-            # NOTE: every contact of the account enters on the date and most
-            # leave here; the trigger's audience setting would enroll only the
-            # city, but the canvas cannot edit that setting yet.
+            # NOTE: every contact of the account enters on the date, and most
+            # leave at this condition. The trigger's audience setting would
+            # enroll only the city, but the canvas cannot edit it yet.
             node(
                 "in_city",
                 "contact_status",

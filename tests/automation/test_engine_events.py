@@ -95,9 +95,7 @@ def until_gaps_close() -> bool:
     return False
 
 
-def test_an_event_committed_after_a_later_one_is_matched_once(
-    flow, account, other_connection, monkeypatch
-):
+def test_late_committed_event_matched_once(flow, account, other_connection, monkeypatch):
     monkeypatch.setattr(engine, "GAP_GRACE", datetime.timedelta(0))
     early, late = (
         new_contact(account, "early@example.com"),
@@ -128,9 +126,7 @@ def test_an_event_committed_after_a_later_one_is_matched_once(
     assert Enrollment.objects.filter(flow=flow, contact=early).count() == 1
 
 
-def test_a_gap_of_a_rolled_back_event_closes_without_matching(
-    flow, account, other_connection, monkeypatch
-):
+def test_rolled_back_gap_closes_unmatched(flow, account, other_connection, monkeypatch):
     monkeypatch.setattr(engine, "GAP_GRACE", datetime.timedelta(0))
     early, late = (
         new_contact(account, "early@example.com"),
@@ -146,9 +142,7 @@ def test_a_gap_of_a_rolled_back_event_closes_without_matching(
     assert not Enrollment.objects.filter(flow=flow, contact=early).exists()
 
 
-def test_a_gap_stays_while_the_transaction_that_may_fill_it_is_open(
-    flow, account, other_connection, monkeypatch
-):
+def test_gap_stays_while_transaction_open(flow, account, other_connection, monkeypatch):
     monkeypatch.setattr(engine, "GAP_GRACE", datetime.timedelta(0))
     early, late = (
         new_contact(account, "early@example.com"),

@@ -65,9 +65,7 @@ def backlog(api_client, account):
 
 
 @pytest.mark.django_db
-def test_a_backlog_in_one_flow_does_not_hold_another_flows_new_contact(
-    backlog, api_client, account
-):
+def test_flow_backlog_spares_other_flows(backlog, api_client, account):
     # Given a second flow of the same account with a contact enrolled now,
     other = tag_flow(api_client, "signup", "B")
     (newcomer,) = contacts_with_event(account, "new", 1, "signup")
@@ -81,9 +79,7 @@ def test_a_backlog_in_one_flow_does_not_hold_another_flows_new_contact(
 
 
 @pytest.mark.django_db
-def test_a_backlog_in_one_account_does_not_hold_another_accounts_new_contact(
-    backlog, outsider_account, outsider_api_client
-):
+def test_account_backlog_spares_other_accounts(backlog, outsider_account, outsider_api_client):
     other = tag_flow(outsider_api_client, "signup", "Y")
     (newcomer,) = contacts_with_event(outsider_account, "new", 1, "signup")
 
@@ -93,7 +89,7 @@ def test_a_backlog_in_one_account_does_not_hold_another_accounts_new_contact(
 
 
 @pytest.mark.django_db
-def test_a_contact_new_to_a_flow_overtakes_that_flows_backlog(backlog, account):
+def test_new_contact_overtakes_own_backlog(backlog, account):
     (newcomer,) = contacts_with_event(account, "late", 1, "bulk")
 
     engine.run_tick(timezone.now(), max_batches=1)
@@ -103,13 +99,13 @@ def test_a_contact_new_to_a_flow_overtakes_that_flows_backlog(backlog, account):
     assert StepRecord.objects.filter(flow=backlog).count() == engine.CLAIM_BATCH_SIZE
 
 
-def test_shares_split_the_batch_by_account_then_by_flow():
+def test_shares_split_by_account_then_flow():
     due = [(1, 10), (2, 10), (3, 20)]  # (flow, account), longest wait first
 
     assert engine.split_shares(due, 500) == {1: 125, 2: 125, 3: 250}
 
 
-def test_shares_keep_a_minimum_and_serve_the_longest_waiting_flows_first():
+def test_shares_keep_minimum_oldest_first():
     due = [(flow, flow) for flow in range(1, 101)]  # 100 accounts of one flow each
 
     shares = engine.split_shares(due, 500)

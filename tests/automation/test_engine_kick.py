@@ -24,9 +24,7 @@ def kicks(settings):
 
 @needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_an_event_is_stepped_with_no_beat_and_no_tick_called(
-    kicks, api_client, account, celery_worker
-):
+def test_event_stepped_without_beat(kicks, api_client, account, celery_worker):
     # Given an active flow and no beat, only the test's Celery worker,
     flow = create_flow(
         api_client,
@@ -56,7 +54,7 @@ def test_an_event_is_stepped_with_no_beat_and_no_tick_called(
 
 @needs_redis
 @pytest.mark.django_db
-def test_a_kick_while_a_kicked_tick_waits_queues_no_other(kicks):
+def test_kick_while_tick_waits_queues_none(kicks):
     assert tasks._claim_kick()
     assert not tasks._claim_kick()
     assert 0 < kicks.pttl(tasks.KICK_PENDING_KEY) <= tasks.KICK_PENDING_MS

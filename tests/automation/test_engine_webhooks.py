@@ -100,9 +100,7 @@ def webhook_flow(api_client, account, url: str) -> None:
     contact_actions.record_event(account, contact, "custom", {"name": "visit"})
 
 
-def test_a_name_that_resolves_to_loopback_is_refused_and_not_called(
-    api_client, account, receiver, resolver
-):
+def test_loopback_name_rejected_uncalled(api_client, account, receiver, resolver):
     webhook_flow(api_client, account, f"http://{HOST}:{receiver.port}/hook")
 
     run_engine()
@@ -114,9 +112,7 @@ def test_a_name_that_resolves_to_loopback_is_refused_and_not_called(
     assert receiver.requests == []
 
 
-def test_the_request_goes_to_the_checked_address_with_the_host_name(
-    api_client, account, receiver, resolver, settings
-):
+def test_request_uses_checked_address(api_client, account, receiver, resolver, settings):
     # The guard allows loopback here, the only address a test may call.
     settings.AUTOMATION_WEBHOOK_ALLOW_PRIVATE = True
     webhook_flow(api_client, account, f"http://{HOST}:{receiver.port}/hook?source=flow")
@@ -162,7 +158,7 @@ def certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
     ("cert_name", "state"),
     [(HOST, EnrollmentState.COMPLETED), ("other.example.test", EnrollmentState.ACTIVE)],
 )
-def test_tls_checks_the_certificate_against_the_host_name_not_the_address(
+def test_tls_checks_certificate_host_name(
     api_client, account, resolver, settings, tmp_path, cert_name, state
 ):
     settings.AUTOMATION_WEBHOOK_ALLOW_PRIVATE = True

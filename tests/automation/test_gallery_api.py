@@ -53,7 +53,7 @@ def test_it_makes_a_draft_flow_and_returns_it(api_client: Client, account) -> No
     assert validated.json()["problems"] == []
 
 
-def test_an_unknown_template_is_404(api_client: Client, account) -> None:
+def test_unknown_template_is_404(api_client: Client, account) -> None:
     response = api_client.post("/api/v1/flow-templates/nothing_here/use/")
 
     assert response.status_code == 404
@@ -61,7 +61,7 @@ def test_an_unknown_template_is_404(api_client: Client, account) -> None:
     assert not Flow.objects.filter(account=account).exists()
 
 
-def test_a_clash_is_400_and_makes_nothing(api_client: Client, account) -> None:
+def test_clash_is_400_and_creates_nothing(api_client: Client, account) -> None:
     contact_actions.create_custom_field(account, label="מקור", key="source", type="date")
 
     response = api_client.post("/api/v1/flow-templates/source_followup/use/")

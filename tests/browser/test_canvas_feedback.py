@@ -1,4 +1,4 @@
-"""What the canvas tells a first-time marketer: failures, problems, versions, and its own words."""
+"""Feedback the canvas gives a first-time marketer: failures, problems, versions, and its own words."""
 
 import re
 from typing import Any

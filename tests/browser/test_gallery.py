@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_template_opens_on_the_canvas_and_activates(page, owner, account):
+def test_template_opens_and_activates(page, owner, account):
     # Activation checks that the messages can be sent, from a verified sender.
     campaign_actions.add_verified_sender(
         account, name=account.name, email=account.default_sender_email, make_default=True
