@@ -342,6 +342,8 @@ def test_dry_run_undo_redo_and_keyboard_delete(page, owner, account):
     assert no_edge.count() == 0
     page.keyboard.press("Control+z")
     page.wait_for_selector("[data-testid=node-plain]")
+    # React Flow draws an edge only after measuring its nodes, a frame later.
+    no_edge.wait_for(state="attached")
     assert no_edge.count() == 1
     page.keyboard.press("Control+Shift+z")
     page.wait_for_selector("[data-testid=node-plain]", state="detached")
